@@ -1,0 +1,147 @@
+"""Latent priors: where the generator's input noise ``z`` comes from.
+
+A prior knows its dimension and draws a batch with a Keras seed (an int, a
+``keras.random.SeedGenerator`` or None), so a GAN's latent draws are
+reproducible and saved with the model.
+
+```python
+prior = kgan.latent.Normal(64)
+z = prior.sample(16, seed=keras.random.SeedGenerator(0))   # shape (16, 64)
+```
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+__all__ = ["Prior", "Normal", "Uniform", "Stratified", "get"]
+
+
+def _positive_int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}.")
+    return value
+
+
+class Prior:
+    """Base class of latent priors.
+
+    Subclasses implement ``sample(batch_size, seed)`` returning a float32
+    tensor of shape ``(batch_size, dim)`` and ``get_config``.
+    """
+
+    def __init__(self, dim: int):
+        self.dim = _positive_int(dim, "Latent dimension `dim`")
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one latent vector (what the generator's input must accept)."""
+        return (self.dim,)
+
+    def sample(self, batch_size, seed=None):
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"dim": self.dim}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class Normal(Prior):
+    """Isotropic Gaussian N(mean, stddev²) in ``dim`` dimensions. The usual choice.
+
+    ```python
+    kgan.latent.Normal(100).sample(2).shape   # TensorShape([2, 100])
+    ```
+    """
+
+    def __init__(self, dim: int, mean: float = 0.0, stddev: float = 1.0):
+        super().__init__(dim)
+        if not stddev > 0:
+            raise ValueError(f"stddev must be positive, got {stddev}.")
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def sample(self, batch_size, seed=None):
+        return keras.random.normal(
+            (batch_size, self.dim), mean=self.mean, stddev=self.stddev, seed=seed
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class Uniform(Prior):
+    """Uniform on [low, high)^dim; DCGAN's 100-d code uses ``Uniform(100, -1, 1)``."""
+
+    def __init__(self, dim: int, low: float = -1.0, high: float = 1.0):
+        super().__init__(dim)
+        if not high > low:
+            raise ValueError(f"Uniform prior needs high > low, got low={low}, high={high}.")
+        self.low, self.high = float(low), float(high)
+
+    def sample(self, batch_size, seed=None):
+        return keras.random.uniform(
+            (batch_size, self.dim), minval=self.low, maxval=self.high, seed=seed
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "low": self.low, "high": self.high}
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class Stratified(Prior):
+    """Evenly spaced noise plus a little jitter, as in the classic 1-D tutorial.
+
+    A batch of ``n`` is ``linspace(low, high, n) + jitter * U(0, 1)``, so the
+    generator sees the whole input range at every step (the tutorial's
+    ``np.linspace(-5, 5, M) + np.random.random(M) * 0.01``). With ``dim > 1``
+    each column is stratified independently and shuffled (a Latin hypercube).
+    """
+
+    def __init__(self, dim: int = 1, low: float = -5.0, high: float = 5.0, jitter: float = 0.01):
+        super().__init__(dim)
+        if not high > low:
+            raise ValueError(f"Stratified prior needs high > low, got low={low}, high={high}.")
+        if jitter < 0:
+            raise ValueError(f"jitter must be >= 0, got {jitter}.")
+        self.low, self.high, self.jitter = float(low), float(high), float(jitter)
+
+    def sample(self, batch_size, seed=None):
+        grid = tf.linspace(self.low, self.high, batch_size)  # works for a dynamic batch size
+        grid = ops.cast(grid, "float32")[:, None]
+        if self.dim > 1:
+            # Independent random order per column; argsort of uniforms is a permutation.
+            keys = keras.random.uniform((batch_size, self.dim), seed=seed)
+            order = ops.argsort(keys, axis=0)
+            grid = ops.take_along_axis(ops.tile(grid, (1, self.dim)), order, axis=0)
+        jitter = keras.random.uniform((batch_size, self.dim), seed=seed)
+        return grid + self.jitter * jitter
+
+    def get_config(self):
+        return {**super().get_config(), "low": self.low, "high": self.high, "jitter": self.jitter}
+
+
+def get(identifier) -> Prior:
+    """A prior from a prior object, a config dict, or an int (``Normal(int)``)."""
+    if isinstance(identifier, Prior):
+        return identifier
+    if isinstance(identifier, int) and not isinstance(identifier, bool):
+        return Normal(identifier)
+    if isinstance(identifier, dict):
+        obj = keras.saving.deserialize_keras_object(identifier)
+        if isinstance(obj, Prior):
+            return obj
+    raise TypeError(
+        "latent must be a kgan.latent prior such as kgan.latent.Normal(128), "
+        f"or an int latent dimension; got {type(identifier).__name__}: {identifier!r}."
+    )

@@ -1,0 +1,245 @@
+"""Adversarial losses: pure functions of the discriminator's logits.
+
+Each loss is a small serializable object with two methods,
+``discriminator_loss(real_logits, fake_logits)`` and
+``generator_loss(fake_logits)``, both returning a scalar to *minimise*.
+Look one up by name with `get`:
+
+```python
+loss = kgan.losses.get("hinge")
+kgan.losses.names()   # ['hinge', 'least_squares', 'minimax', 'non_saturating', 'wasserstein']
+```
+
+| name | discriminator loss | generator loss |
+|---|---|---|
+| `minimax` | -log D(x) - log(1 - D(G(z))) | log(1 - D(G(z))) |
+| `non_saturating` | same as minimax | -log D(G(z)) |
+| `wasserstein` | C(G(z)) - C(x) | -C(G(z)) |
+| `least_squares` | ½(C(x) - 1)² + ½C(G(z))² | ½(C(G(z)) - 1)² |
+| `hinge` | max(0, 1 - C(x)) + max(0, 1 + C(G(z))) | -C(G(z)) |
+
+D = sigmoid(logits); C = the raw discriminator output (a critic). Every
+expectation is a mean over the batch.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+__all__ = [
+    "AdversarialLoss",
+    "Minimax",
+    "NonSaturating",
+    "Wasserstein",
+    "LeastSquares",
+    "Hinge",
+    "get",
+    "names",
+]
+
+_REGISTRY: dict[str, type] = {}
+# Common spellings from papers and other libraries.
+_ALIASES = {
+    "gan": "minimax",
+    "vanilla": "minimax",
+    "nsgan": "non_saturating",
+    "wgan": "wasserstein",
+    "lsgan": "least_squares",
+}
+
+
+def _register(cls):
+    _REGISTRY[cls.loss_name] = cls
+    return keras.saving.register_keras_serializable(package="kgan")(cls)
+
+
+class AdversarialLoss:
+    """Base class: a GAN objective expressed on discriminator logits.
+
+    Subclasses set ``loss_name`` and implement the two loss methods.
+    ``score`` turns logits into what `GAN` reports as ``d_real`` and
+    ``d_fake``: a probability for the sigmoid losses, the raw critic value
+    for the others.
+
+    Example, a custom loss usable as ``gan.compile(loss=MyLoss())``:
+
+    ```python
+    @keras.saving.register_keras_serializable(package="my")
+    class MyLoss(kgan.losses.AdversarialLoss):
+        loss_name = "mine"
+        def discriminator_loss(self, real_logits, fake_logits):
+            return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+        def generator_loss(self, fake_logits):
+            return ops.mean(ops.softplus(-fake_logits))
+    ```
+    """
+
+    loss_name: str = "custom"
+    #: True when ``score`` is sigmoid(logits), i.e. D outputs a probability.
+    probabilistic: bool = False
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits):
+        raise NotImplementedError
+
+    def score(self, logits):
+        """What D "says" about a batch: probability or critic value."""
+        return ops.sigmoid(logits) if self.probabilistic else logits
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self):
+        return hash((type(self), tuple(sorted(self.get_config().items()))))
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class _SigmoidCrossEntropy(AdversarialLoss):
+    """Shared D loss of the two original GAN objectives (Goodfellow et al. 2014).
+
+    ``label_smoothing`` is one-sided (Salimans et al. 2016): the real target
+    becomes ``1 - label_smoothing``; the fake target stays 0.
+    """
+
+    probabilistic = True
+
+    def __init__(self, label_smoothing: float = 0.0):
+        label_smoothing = float(label_smoothing)
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(
+                f"label_smoothing must be in [0, 1), got {label_smoothing}. "
+                "Typical one-sided smoothing uses 0.1."
+            )
+        self.label_smoothing = label_smoothing
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        target = 1.0 - self.label_smoothing
+        # BCE(l, t) = t * softplus(-l) + (1 - t) * softplus(l), stable for any logit.
+        real = target * ops.softplus(-real_logits) + (1.0 - target) * ops.softplus(real_logits)
+        return ops.mean(real) + ops.mean(ops.softplus(fake_logits))
+
+    def get_config(self):
+        return {"label_smoothing": self.label_smoothing}
+
+
+@_register
+class Minimax(_SigmoidCrossEntropy):
+    """The original minimax game: G minimises log(1 - D(G(z))).
+
+    Its generator gradient vanishes when D confidently rejects the fakes,
+    which is why `NonSaturating` is the usual choice.
+    """
+
+    loss_name = "minimax"
+
+    def generator_loss(self, fake_logits):
+        # log(1 - sigmoid(l)) = -softplus(l)
+        return -ops.mean(ops.softplus(fake_logits))
+
+
+@_register
+class NonSaturating(_SigmoidCrossEntropy):
+    """The non-saturating heuristic: G maximises log D(G(z)). The default."""
+
+    loss_name = "non_saturating"
+
+    def generator_loss(self, fake_logits):
+        return ops.mean(ops.softplus(-fake_logits))
+
+
+@_register
+class Wasserstein(AdversarialLoss):
+    """WGAN critic loss (Arjovsky et al. 2017).
+
+    Needs a Lipschitz constraint on the critic: add
+    ``kgan.terms.GradientPenalty`` (WGAN-GP) or use spectral normalisation.
+    """
+
+    loss_name = "wasserstein"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(fake_logits) - ops.mean(real_logits)
+
+    def generator_loss(self, fake_logits):
+        return -ops.mean(fake_logits)
+
+
+@_register
+class LeastSquares(AdversarialLoss):
+    """LSGAN (Mao et al. 2017) with targets a=0 (fake), b=1 (real), c=1."""
+
+    loss_name = "least_squares"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return 0.5 * ops.mean(ops.square(real_logits - 1.0)) + 0.5 * ops.mean(
+            ops.square(fake_logits)
+        )
+
+    def generator_loss(self, fake_logits):
+        return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+@_register
+class Hinge(AdversarialLoss):
+    """Hinge loss (Lim & Ye 2017; used by SAGAN and BigGAN)."""
+
+    loss_name = "hinge"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+    def generator_loss(self, fake_logits):
+        return -ops.mean(fake_logits)
+
+
+def names() -> list[str]:
+    """The registered loss names accepted by `get` and ``GAN.compile``."""
+    return sorted(_REGISTRY)
+
+
+def get(identifier) -> AdversarialLoss:
+    """Return a loss object from a name, a config dict, or a loss object.
+
+    Names are case-insensitive and accept dashes (``"least-squares"``) and
+    the aliases ``gan``, ``vanilla``, ``nsgan``, ``wgan`` and ``lsgan``.
+
+    Raises:
+        ValueError: for an unknown name; the message lists the valid ones.
+        TypeError: for anything that is not a name, dict or loss object.
+    """
+    if identifier is None:
+        return NonSaturating()
+    if isinstance(identifier, AdversarialLoss):
+        return identifier
+    if isinstance(identifier, str):
+        key = identifier.strip().lower().replace("-", "_").replace(" ", "_")
+        key = _ALIASES.get(key, key)
+        if key not in _REGISTRY:
+            raise ValueError(
+                f"Unknown adversarial loss {identifier!r}. Valid names: "
+                f"{', '.join(names())} (aliases: {', '.join(sorted(_ALIASES))}); "
+                "or pass a kgan.losses.AdversarialLoss instance."
+            )
+        return _REGISTRY[key]()
+    if isinstance(identifier, dict):
+        obj = keras.saving.deserialize_keras_object(identifier)
+        if not isinstance(obj, AdversarialLoss):
+            raise TypeError(f"Config {identifier!r} does not describe a kgan.losses.AdversarialLoss.")
+        return obj
+    raise TypeError(
+        f"loss must be a name such as 'non_saturating', or a "
+        f"kgan.losses.AdversarialLoss; got {type(identifier).__name__}: {identifier!r}."
+    )

@@ -1,0 +1,179 @@
+"""The pluggable loss-term interface.
+
+A term adds to the discriminator loss, the generator loss, or both, without
+any change to ``GAN.train_step``. It receives a `Step` record with what the
+step has already computed and returns an (unweighted) scalar; the GAN
+multiplies it by ``term.weight``, adds it to the loss and reports the
+unweighted value as a metric named after the term.
+
+A minimal custom term, an L2 penalty on D's logits on real data:
+
+```python
+@keras.saving.register_keras_serializable(package="my")
+class LogitPenalty(kgan.terms.Term):
+    def discriminator_loss(self, step):
+        return keras.ops.mean(keras.ops.square(step.d_real["logits"]))
+
+gan.compile(terms=[LogitPenalty(weight=0.01)])   # reports `logit_penalty`
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import keras
+
+__all__ = ["Step", "Term", "DISCRIMINATOR", "GENERATOR"]
+
+DISCRIMINATOR = "discriminator"
+GENERATOR = "generator"
+
+
+@dataclasses.dataclass
+class Step:
+    """What a term can read during one discriminator or generator update.
+
+    Attributes:
+        phase: ``"discriminator"`` or ``"generator"``.
+        real: the real batch (float).
+        fake: the generated batch for this update.
+        z: the latent batch the fakes came from (a tensor, or a dict for
+            structured codes).
+        condition: the batch's condition (labels, text, ...) or None.
+        d_real: D's outputs on ``real`` as a dict with at least ``"logits"``;
+            None in the generator phase unless a term sets
+            ``needs_real_in_generator_phase``.
+        d_fake: D's outputs on ``fake``, a dict with at least ``"logits"``.
+        gan: the `kgan.GAN` being trained (``gan.generator``,
+            ``gan.discriminator``, ``gan.seed_generator``, ``gan.loss_fn``).
+        training: False when called from ``test_step`` (evaluation).
+    """
+
+    phase: str
+    real: Any
+    fake: Any
+    z: Any
+    condition: Any
+    d_real: dict | None
+    d_fake: dict
+    gan: Any
+    training: bool = True
+
+    @property
+    def generator(self):
+        return self.gan.generator
+
+    @property
+    def discriminator(self):
+        return self.gan.discriminator
+
+    @property
+    def seed_generator(self):
+        return self.gan.seed_generator
+
+    def discriminate(self, x, training=None) -> dict:
+        """Run D on ``x`` (with this step's condition); returns the output dict."""
+        return self.gan.discriminate(x, self.condition, training=self.training if training is None else training)
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Term:
+    """Base class of loss terms. Override one or both loss methods.
+
+    Args:
+        weight: multiplies the term's value before it is added to the loss.
+        name: metric name; defaults to the class name in snake_case. A term
+            that contributes to both losses reports ``name_d`` and ``name_g``.
+
+    Class attributes a subclass may set:
+        needs_real_in_generator_phase: compute D on the real batch during the
+            generator update (feature matching needs it); off by default so
+            the step computes nothing unused.
+        replaces_adversarial_loss: phases (``"discriminator"``,
+            ``"generator"``) in which this term replaces the adversarial loss
+            instead of adding to it.
+
+    A term that keeps state creates Keras variables in ``build(gan)`` (called
+    by ``GAN.compile``) and lists them in ``variables``; they are saved and
+    restored with the model.
+    """
+
+    needs_real_in_generator_phase: bool = False
+    replaces_adversarial_loss: tuple[str, ...] = ()
+
+    def __init__(self, weight: float = 1.0, name: str | None = None):
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise TypeError(f"{type(self).__name__}: weight must be a number, got {weight!r}.") from None
+        self.weight = weight
+        self.name = name or _snake_case(type(self).__name__)
+
+    # -- what a subclass overrides -------------------------------------------------
+    def discriminator_loss(self, step: Step):
+        """Unweighted value to add to the D loss, or None."""
+        return None
+
+    def generator_loss(self, step: Step):
+        """Unweighted value to add to the G loss, or None."""
+        return None
+
+    def build(self, gan) -> None:
+        """Create state (Keras variables) once the GAN's networks are built."""
+
+    @property
+    def variables(self) -> list:
+        return []
+
+    # -- used by GAN -----------------------------------------------------------------
+    @property
+    def phases(self) -> tuple[str, ...]:
+        """The phases this term takes part in (from the methods it overrides)."""
+        own = type(self)
+        phases = []
+        if own.discriminator_loss is not Term.discriminator_loss:
+            phases.append(DISCRIMINATOR)
+        if own.generator_loss is not Term.generator_loss:
+            phases.append(GENERATOR)
+        return tuple(phases)
+
+    def metric_name(self, phase: str) -> str:
+        if len(self.phases) > 1:
+            return f"{self.name}_{phase[0]}"
+        return self.name
+
+    def loss(self, phase: str, step: Step):
+        return self.discriminator_loss(step) if phase == DISCRIMINATOR else self.generator_loss(step)
+
+    def get_config(self) -> dict:
+        return {"weight": self.weight, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def get(identifier) -> Term:
+    """A term from a term object or its config dict."""
+    if isinstance(identifier, Term):
+        return identifier
+    if isinstance(identifier, dict):
+        obj = keras.saving.deserialize_keras_object(identifier)
+        if isinstance(obj, Term):
+            return obj
+    if isinstance(identifier, str):
+        raise ValueError(
+            f"Terms are objects, not names: got {identifier!r}. Pass an instance, "
+            "e.g. terms=[kgan.terms.GradientPenalty(weight=10.0)]."
+        )
+    raise TypeError(f"terms must be kgan.terms.Term instances; got {type(identifier).__name__}: {identifier!r}.")
