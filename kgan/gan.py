@@ -230,14 +230,19 @@ class GAN(keras.Model):
                 self._term_trackers[(id(term), phase)] = keras.metrics.Mean(name=term.metric_name(phase))
 
     def _build_networks(self):
-        """Build G and D (and mark the GAN built) by running one tiny batch through them."""
-        if self.built and self.generator.built and self.discriminator.built:
-            return
-        z = self.latent.sample(2, seed=keras.random.SeedGenerator(0))
-        if self._generator_needs_condition():
-            return  # conditional nets must come built (functional models are)
-        fake = self.generator(z, training=False)
-        self._as_outputs(self.discriminator(fake, training=False))
+        """Build G and D if needed (one tiny batch through both) and mark the GAN built.
+
+        Keras' fit would otherwise try to build an unbuilt model by calling it on a data batch,
+        which for a GAN means feeding real samples to the generator.
+        """
+        if not (self.generator.built and self.discriminator.built):
+            if self._generator_needs_condition():
+                raise ValueError(
+                    "A conditional generator/discriminator must be built before compile: use "
+                    "functional models (keras.Input) or call them once on [z, condition] / [x, condition]."
+                )
+            fake = self.generator(self.latent.sample(2, seed=keras.random.SeedGenerator(0)), training=False)
+            self._as_outputs(self.discriminator(fake, training=False))
         self.built = True
 
     def _generator_needs_condition(self):

@@ -358,3 +358,28 @@ def test_terminate_on_non_finite_stops_a_diverging_run():
     gan.fit(x, batch_size=8, epochs=3, shuffle=False, callbacks=[guard], verbose=0)
     assert guard.stopped and "nan" in guard.reason
     assert int(gan.g_optimizer.iterations) < 24
+
+
+def test_subclassed_unbuilt_networks_are_built_by_compile():
+    class Gen(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, z):
+            return self.dense(z)
+
+    class Disc(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    gan = kgan.GAN(Gen(), Disc(), kgan.latent.Normal(3))
+    assert not gan.generator.built
+    gan.compile()
+    assert gan.built and gan.generator.built and gan.discriminator.built
+    history = gan.fit(real_batch(32), batch_size=8, epochs=1, verbose=0)
+    assert np.isfinite(history.history["g_loss"][0])
