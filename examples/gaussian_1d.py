@@ -39,9 +39,12 @@ def adam():
     return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.01), beta_1=0.5)
 
 
-gan.compile(d_optimizer=adam(), g_optimizer=adam(), loss="least_squares", steps_per_execution=50)
+# Keras runs an epoch in whole blocks of steps_per_execution: keep steps_per_epoch a multiple of it.
+steps_per_epoch = steps // 10
+gan.compile(d_optimizer=adam(), g_optimizer=adam(), loss="least_squares",
+            steps_per_execution=min(50, steps_per_epoch))
 data = kgan.data.gaussian_1d(mu, sigma, batch_size=512, seed=0)
-gan.fit(data, epochs=10, steps_per_epoch=steps // 10, verbose=2,
+gan.fit(data, epochs=10, steps_per_epoch=steps_per_epoch, verbose=2,
         callbacks=[kgan.callbacks.TerminateOnNonFinite()])
 
 target = kgan.metrics.NormalDistribution(mu, sigma)

@@ -45,9 +45,9 @@ gan.compile(
     g_optimizer=keras.optimizers.Adam(5e-4, beta_1=0.5),
     loss="non_saturating",
     terms=[kgan.terms.GradientPenalty(weight=1.0, target=0.0), DriftPenalty(weight=1e-3)],
-    steps_per_execution=20,
+    steps_per_execution=min(20, steps // 4),  # keep steps_per_epoch a whole number of these blocks
 )
-history = gan.fit(data, epochs=4, steps_per_epoch=max(1, steps // 4), verbose=2)
+history = gan.fit(data, epochs=4, steps_per_epoch=steps // 4, verbose=2)
 print("metrics logged:", sorted(history.history))
 
 fake = gan.generate(10_000, seed=1)[:, 0]

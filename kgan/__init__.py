@@ -32,6 +32,8 @@ def _import_keras_quietly():
         _os.close(devnull)
 
 
+# Only for the `kgan` console script: its entry point imports this package, and so
+# TensorFlow, before cli.main can run, so the silencing has to happen here.
 if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "kgan":
     _import_keras_quietly()
 

@@ -45,8 +45,8 @@ def _seed(text):
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to 2**32 - 1, got {value}")
     return value
 
 
@@ -173,11 +173,8 @@ def main(argv=None) -> int:
     """Entry point of the ``kgan`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
+    try:  # arguments are fully checked by the parser: anything raised below is reported as is
         return args.handler(args)
-    except (ValueError, TypeError) as err:
-        print(f"kgan: error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("kgan: interrupted", file=sys.stderr)
         return 130

@@ -20,6 +20,7 @@ from keras import ops
 
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
+from kgan._checks import positive_int
 from kgan.terms import base as terms_lib
 
 __all__ = ["GAN"]
@@ -46,6 +47,15 @@ def _static_shape(model):
     if not inputs:
         return None
     return tuple(inputs[0].shape)
+
+
+def _run(net, inputs, training, update_state):
+    """Call ``net``; with ``update_state=False`` its non-trainable variables (BatchNorm moving
+    statistics) keep their values, through Keras' ``stateless_call``."""
+    if update_state or not training or not net.non_trainable_variables:
+        return net(inputs, training=training)
+    outputs, _ = net.stateless_call(net.trainable_variables, net.non_trainable_variables, inputs, training=training)
+    return outputs
 
 
 def _input_count(model):
@@ -198,9 +208,7 @@ class GAN(keras.Model):
                     f"GAN.compile() takes no {key!r}: use d_optimizer/g_optimizer, loss and "
                     "terms; its metrics are fixed (d_loss, g_loss, d_real, d_fake, terms)."
                 )
-        for name, value in (("d_steps", d_steps), ("g_steps", g_steps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        d_steps, g_steps = positive_int(d_steps, "d_steps"), positive_int(g_steps, "g_steps")
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else _default_optimizer()
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else _default_optimizer()
         if self.d_optimizer is self.g_optimizer:
@@ -263,28 +271,31 @@ class GAN(keras.Model):
         """Generate from latent vectors: ``gan(z)`` or ``gan([z, condition])``."""
         return self.generator(inputs, training=training)
 
-    def generate_from(self, z, condition=None, training=False):
+    def generate_from(self, z, condition=None, training=False, update_state=True):
         """Run G on latent vectors ``z`` (and ``condition`` for conditional generators); returns a tensor."""
-        return self.generator(z if condition is None else [z, condition], training=training)
+        return _run(self.generator, z if condition is None else [z, condition], training, update_state)
 
-    def discriminate(self, x, condition=None, training=False) -> dict:
-        """D's outputs on ``x`` as a dict with at least ``"logits"``."""
-        out = self.discriminator(x if condition is None else [x, condition], training=training)
-        return self._as_outputs(out)
+    def discriminate(self, x, condition=None, training=False, update_state=True) -> dict:
+        """D's outputs on ``x`` as a dict with at least ``"logits"``.
 
-    def _discriminate_pair(self, real, fake, condition, training):
+        ``update_state=False`` runs D in training mode without moving its non-trainable state
+        (BatchNormalization statistics): the generator update uses it so that it changes G alone.
+        """
+        return self._as_outputs(_run(self.discriminator, x if condition is None else [x, condition], training, update_state))
+
+    def _discriminate_pair(self, real, fake, condition, training, update_state=True):
         if self._joint_d_call is None:
             self._joint_d_call = not any(_is_batch_dependent(layer) for layer in self.discriminator._flatten_layers())
         if not self._joint_d_call:
             return (
-                self.discriminate(real, condition, training),
-                self.discriminate(fake, condition, training),
+                self.discriminate(real, condition, training, update_state),
+                self.discriminate(fake, condition, training, update_state),
             )
         # One call on [real; fake] halves the number of D calls when no layer mixes samples.
         n = ops.shape(real)[0]
         both = ops.concatenate([real, fake], axis=0)
         cond = None if condition is None else tf.nest.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
-        out = self.discriminate(both, cond, training)
+        out = self.discriminate(both, cond, training, update_state)
         return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}
 
     def generate(self, n: int, seed=None, condition=None, batch_size: int = 1024):
@@ -296,12 +307,13 @@ class GAN(keras.Model):
             condition: for conditional generators, ``n`` conditions.
             batch_size: samples generated per generator call (bounds memory).
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}.")
+        n = positive_int(n, "n")
+        if condition is None and self._generator_needs_condition():
+            raise ValueError("This GAN's generator is conditional: pass condition=... (one per sample) to generate().")
         seed_gen = self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
         chunks = []
-        for start in range(0, int(n), batch_size):
-            size = min(batch_size, int(n) - start)
+        for start in range(0, n, batch_size):
+            size = min(batch_size, n - start)
             z = self.latent.sample(size, seed=seed_gen)
             cond = None if condition is None else tf.nest.map_structure(
                 lambda c, s=start, e=start + size: ops.convert_to_tensor(c[s:e]), condition)
@@ -311,13 +323,14 @@ class GAN(keras.Model):
     def fit(self, x=None, *args, **kwargs):
         """``keras.Model.fit``; batches are real samples ``x`` or ``(x, condition)`` pairs.
 
-        Two GAN-minded defaults: a ``tf.data`` pipeline is not re-shuffled (it
-        shuffles itself), and a warning when ``steps_per_epoch`` is not a
-        multiple of ``steps_per_execution`` (Keras then runs whole blocks, so
-        more updates than asked for on an endless dataset).
+        Two GAN-minded differences: no warning about ``shuffle`` for a
+        ``tf.data`` pipeline (Keras never reshuffles one; shuffle it in the
+        pipeline), and a warning when ``steps_per_epoch`` is not a multiple of
+        ``steps_per_execution`` (Keras then runs whole blocks, so more updates
+        than asked for on an endless dataset).
         """
         if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)
+            kwargs.setdefault("shuffle", False)  # silences Keras' "shuffle=True will be ignored"
         steps, block = kwargs.get("steps_per_epoch"), self.steps_per_execution or 1
         if steps is not None and block > 1 and steps % block:
             warnings.warn(
@@ -333,6 +346,11 @@ class GAN(keras.Model):
         real, condition, _ = keras.utils.unpack_x_y_sample_weight(data)
         if isinstance(real, dict):
             raise ValueError("GAN.fit expects batches of real samples x, or (x, condition) pairs; got a dict.")
+        if condition is None and self._generator_needs_condition():
+            raise ValueError(
+                "This GAN's generator is conditional ([z, condition] inputs) but the data has no "
+                "condition: fit on (x, condition) pairs, e.g. fit(x, labels) or a dataset of (x, y)."
+            )
         if condition is not None and _input_count(self.generator) == 1:
             raise ValueError(
                 "The data yields (x, condition) pairs, but the generator takes only the latent z. "
@@ -360,7 +378,9 @@ class GAN(keras.Model):
 
     def _discriminator_losses(self, real, condition, training):
         z = self.latent.sample(ops.shape(real)[0], seed=self.seed_generator)
-        fake = ops.stop_gradient(self.generate_from(z, condition, training=training))
+        # G runs in training mode (BatchNorm on batch statistics, as in its own update) but keeps
+        # its moving statistics: the D update changes D alone.
+        fake = ops.stop_gradient(self.generate_from(z, condition, training=training, update_state=False))
         d_real, d_fake = self._discriminate_pair(real, fake, condition, training)
         adversarial = self.loss_fn.discriminator_loss(d_real["logits"], d_fake["logits"])
         step = terms_lib.Step(DISCRIMINATOR, real, fake, z, condition, d_real, d_fake, self, training)
@@ -371,9 +391,9 @@ class GAN(keras.Model):
         z = self.latent.sample(ops.shape(real)[0], seed=self.seed_generator)
         fake = self.generate_from(z, condition, training=training)
         if any(t.needs_real_in_generator_phase for t in self.terms):
-            d_real, d_fake = self._discriminate_pair(real, fake, condition, training)
+            d_real, d_fake = self._discriminate_pair(real, fake, condition, training, update_state=False)
         else:
-            d_real, d_fake = None, self.discriminate(fake, condition, training)
+            d_real, d_fake = None, self.discriminate(fake, condition, training, update_state=False)
         adversarial = self.loss_fn.generator_loss(d_fake["logits"])
         step = terms_lib.Step(GENERATOR, real, fake, z, condition, d_real, d_fake, self, training)
         return self._term_losses(GENERATOR, step, adversarial)

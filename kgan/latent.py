@@ -16,13 +16,9 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kgan._checks import positive_int
+
 __all__ = ["Prior", "Normal", "Uniform", "Stratified", "get"]
-
-
-def _positive_int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}.")
-    return value
 
 
 class Prior:
@@ -33,7 +29,7 @@ class Prior:
     """
 
     def __init__(self, dim: int):
-        self.dim = _positive_int(dim, "Latent dimension `dim`")
+        self.dim = positive_int(dim, "Latent dimension `dim`")
 
     @property
     def shape(self) -> tuple[int, ...]:

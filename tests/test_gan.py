@@ -142,11 +142,15 @@ def test_generate_is_reproducible_with_a_seed():
         gan.generate(0)
 
 
-def test_steps_per_execution_and_jit_compile_pass_through():
-    gan = tiny_gan(steps_per_execution=4, jit_compile=False)
-    assert gan.steps_per_execution == 4 and gan.jit_compile is False
+def test_steps_per_execution_and_jit_compile_pass_through(tmp_path):
+    # "auto" resolves to False on CPU, so True proves the pass-through (and that the step compiles with XLA).
+    gan = tiny_gan(steps_per_execution=4, jit_compile=True, terms=[kgan.terms.GradientPenalty(1.0)])
+    assert gan.steps_per_execution == 4 and gan.jit_compile is True
     gan.fit(real_batch(64), batch_size=8, epochs=1, verbose=0)
     assert int(gan.g_optimizer.iterations) == 8
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert loaded.jit_compile is True and loaded.steps_per_execution == 4
 
 
 def test_conditional_gan_feeds_condition_to_both_networks():
@@ -267,6 +271,40 @@ def test_a_term_changes_the_gradients():
     assert not same(*results)
 
 
+def test_gradient_penalty_matches_numpy_on_a_nonlinear_critic():
+    # C(x) = v . tanh(W x): grad_x C = W^T (v * (1 - tanh(W x)^2)), computed by hand per interpolate.
+    rng = np.random.default_rng(0)
+    w, v = rng.normal(size=(2, 5)).astype("float32"), rng.normal(size=(5, 1)).astype("float32")
+    d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(5, activation="tanh", use_bias=False),
+                          keras.layers.Dense(1, use_bias=False)])
+    d.set_weights([w, v])
+    gan = kgan.GAN(kgan.nets.mlp(2, 2, hidden=(4,)), d, 2, seed=5)
+    gan.compile(loss="wasserstein")
+    real, fake = real_batch(8, data_dim=2, seed=1), real_batch(8, data_dim=2, seed=2) + 2.0
+    copy = keras.random.SeedGenerator(0)
+    copy.state.assign(gan.seed_generator.state.value)
+    alpha = keras.ops.convert_to_numpy(keras.random.uniform((8, 1), seed=copy))  # the draw the term will make
+    assert len(np.unique(alpha)) == 8  # one coefficient per sample
+    mixed = real + alpha * (fake - real)
+    grads = (v[:, 0] * (1 - np.tanh(mixed @ w) ** 2)) @ w.T
+    expected = np.mean((np.sqrt(np.sum(grads**2, axis=1) + 1e-12) - 1.0) ** 2)
+    step = kgan.terms.Step("discriminator", real, fake, None, None, None, {"logits": None}, gan)
+    assert float(kgan.terms.GradientPenalty().discriminator_loss(step)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_gradient_penalty_stays_differentiable_where_the_gradient_is_zero():
+    d = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])  # flat critic
+    gan = kgan.GAN(kgan.nets.mlp(2, 1, hidden=(4,)), d, 2)
+    gan.compile(loss="wasserstein")
+    x = real_batch(8)
+    step = kgan.terms.Step("discriminator", x, x + 1.0, None, None, None, {"logits": None}, gan)
+    with tf.GradientTape() as tape:
+        penalty = kgan.terms.GradientPenalty().discriminator_loss(step)
+    grads = tape.gradient(penalty, d.trainable_variables)
+    assert float(penalty) == pytest.approx(1.0, abs=1e-5)  # (sqrt(0 + eps) - 1)^2
+    assert all(np.all(np.isfinite(g.numpy())) for g in grads if g is not None)  # epsilon inside the sqrt
+
+
 def test_gradient_penalty_by_hand_on_a_linear_critic():
     d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
     d.layers[0].set_weights([np.array([[3.0], [4.0]], dtype="float32")])  # ||grad|| = 5 everywhere
@@ -277,6 +315,46 @@ def test_gradient_penalty_by_hand_on_a_linear_critic():
     gp = kgan.terms.GradientPenalty(weight=10.0)
     assert float(gp.discriminator_loss(step)) == pytest.approx((5.0 - 1.0) ** 2, rel=1e-5)
     assert gp.phases == ("discriminator",) and gp.metric_name("discriminator") == "gradient_penalty"
+
+
+@keras.saving.register_keras_serializable(package="kgan_tests")
+class CountingTerm(kgan.terms.Term):
+    """A stateful term: counts its D-phase calls in a Keras variable."""
+
+    def build(self, gan):
+        self.count = keras.Variable(0.0, trainable=False, name="count")
+
+    @property
+    def variables(self):
+        return [self.count]
+
+    def discriminator_loss(self, step):
+        self.count.assign_add(1.0)
+        return 0.0 * keras.ops.mean(step.d_real["logits"])
+
+
+def test_stateful_term_variables_are_saved_and_restored(tmp_path):
+    gan = tiny_gan(terms=[CountingTerm()])
+    gan.fit(real_batch(32), batch_size=8, epochs=1, verbose=0)
+    assert float(gan.terms[0].count) == 4.0
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert float(loaded.terms[0].count) == 4.0
+    loaded.fit(real_batch(32), batch_size=8, epochs=1, verbose=0)
+    assert float(loaded.terms[0].count) == 8.0
+
+
+def test_conditional_gan_without_a_condition_is_explained():
+    z, c = keras.Input((2,)), keras.Input((3,))
+    g = keras.Model([z, c], keras.layers.Dense(1)(keras.layers.Concatenate()([z, c])))
+    x, c2 = keras.Input((1,)), keras.Input((3,))
+    d = keras.Model([x, c2], keras.layers.Dense(1)(keras.layers.Concatenate()([x, c2])))
+    gan = kgan.GAN(g, d, 2)
+    gan.compile()
+    with pytest.raises(ValueError, match="conditional"):
+        gan.fit(real_batch(16), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="condition="):
+        gan.generate(3)
 
 
 def test_terms_round_trip_and_reject_names():
@@ -383,3 +461,31 @@ def test_subclassed_unbuilt_networks_are_built_by_compile():
     assert gan.built and gan.generator.built and gan.discriminator.built
     history = gan.fit(real_batch(32), batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["g_loss"][0])
+
+
+def _bn_mlp(n_in, n_out):
+    return keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(8), keras.layers.BatchNormalization(),
+                             keras.layers.ReLU(), keras.layers.Dense(n_out)])
+
+
+def _values(variables):
+    return [v.numpy().copy() for v in variables]
+
+
+def test_each_phase_leaves_the_other_networks_batchnorm_statistics_alone():
+    keras.utils.set_random_seed(0)
+    gan = kgan.GAN(_bn_mlp(2, 1), _bn_mlp(1, 1), 2)
+    gan.compile()
+    real = keras.ops.convert_to_tensor(real_batch(16))
+    g_state, d_state = _values(gan.generator.non_trainable_variables), _values(gan.discriminator.non_trainable_variables)
+    gan._discriminator_losses(real, None, True)  # the D phase's forward pass
+    assert same(_values(gan.generator.non_trainable_variables), g_state)
+    assert not same(_values(gan.discriminator.non_trainable_variables), d_state)  # D's own statistics move
+    d_state = _values(gan.discriminator.non_trainable_variables)
+    gan._generator_losses(real, None, True)  # the G phase's forward pass
+    assert same(_values(gan.discriminator.non_trainable_variables), d_state)
+    assert not same(_values(gan.generator.non_trainable_variables), g_state)
+    # And a whole step still trains both, gradients flowing through the stateless D call.
+    w_g, w_d = weights(gan.generator), weights(gan.discriminator)
+    gan.train_on_batch(real_batch(16))
+    assert not same(weights(gan.generator), w_g) and not same(weights(gan.discriminator), w_d)

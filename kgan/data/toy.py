@@ -6,6 +6,8 @@ import math
 
 import tensorflow as tf
 
+from kgan._checks import positive_int
+
 __all__ = ["gaussian_1d"]
 
 
@@ -31,10 +33,9 @@ def gaussian_1d(
         raise ValueError(f"mu must be a finite number, got {mu!r}.")
     if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
         raise ValueError(f"sigma must be a positive finite number, got {sigma!r}.")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    if num_batches is not None and (not isinstance(num_batches, int) or num_batches < 1):
-        raise ValueError(f"num_batches must be a positive integer or None, got {num_batches!r}.")
+    batch_size = positive_int(batch_size, "batch_size")
+    if num_batches is not None:
+        num_batches = positive_int(num_batches, "num_batches (or None for an endless dataset)")
 
     def draw(key):
         return tf.random.stateless_normal((batch_size, 1), seed=key, mean=mu, stddev=sigma)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import keras
 
+from kgan._checks import positive_int
+
 __all__ = ["mlp"]
 
 
@@ -27,9 +29,8 @@ def mlp(
     d = kgan.nets.mlp(1, 1, hidden=(32, 32))   # logits out: no output activation
     ```
     """
-    for what, value in (("input_dim", input_dim), ("output_dim", output_dim), *((f"hidden[{i}]", h) for i, h in enumerate(hidden))):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"mlp: {what} must be a positive integer, got {value!r}.")
+    input_dim, output_dim = positive_int(input_dim, "mlp: input_dim"), positive_int(output_dim, "mlp: output_dim")
+    hidden = [positive_int(h, f"mlp: hidden[{i}]") for i, h in enumerate(hidden)]
     inputs = keras.Input((input_dim,), name="inputs")
     x = inputs
     for i, units in enumerate(hidden):

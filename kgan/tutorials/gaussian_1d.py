@@ -177,13 +177,18 @@ def _faithful_optimizer(kind: str, steps: int):
 
 
 def pretrain_discriminator(d_body: keras.Model, mu: float, sigma: float, steps: int = PRETRAIN_STEPS,
-                           batch_size: int = FAITHFUL_BATCH, optimizer: str = "momentum", seed: int = 0):
-    """The notebook's D pre-training: regress N(mu, sigma)'s pdf on U(-5, 5) with MSE."""
+                           batch_size: int = FAITHFUL_BATCH, optimizer: str = "momentum", seed: int = 0,
+                           train_steps: int = FAITHFUL_STEPS):
+    """The notebook's D pre-training: regress N(mu, sigma)'s pdf on U(-5, 5) with MSE.
+
+    Its learning rate decays on the adversarial run's schedule (every ``train_steps // 4``
+    steps, the notebook's ``TRAIN_ITERS // 4``), so it stays at 0.001 for all 1000 steps.
+    """
     scale = _range(mu, sigma)
     rng = np.random.default_rng(seed)
     x = rng.uniform(-scale, scale, size=(steps * batch_size, 1)).astype("float32")
     y = kgan.metrics.NormalDistribution(mu, sigma).pdf(x).astype("float32")
-    d_body.compile(optimizer=_faithful_optimizer(optimizer, steps), loss="mse", steps_per_execution=50)
+    d_body.compile(optimizer=_faithful_optimizer(optimizer, train_steps), loss="mse", steps_per_execution=50)
     d_body.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
 
 
@@ -227,12 +232,12 @@ class _History(keras.callbacks.Callback):
     def __init__(self, total_steps: int, steps_per_chunk: int, verbose: bool):
         super().__init__()
         self.logs: dict[str, list] = {"step": []}
-        self.steps_per_chunk = steps_per_chunk
+        self.steps_per_chunk, self.total_steps = steps_per_chunk, total_steps
         # A live bar on a terminal; one final line when stderr is a log file.
         self.bar = keras.utils.Progbar(total_steps, verbose=1 if sys.stderr.isatty() else 2, unit_name="step") if verbose else None
 
     def on_epoch_end(self, epoch, logs=None):
-        self.logs["step"].append((epoch + 1) * self.steps_per_chunk)
+        self.logs["step"].append(min((epoch + 1) * self.steps_per_chunk, self.total_steps))
         for key, value in (logs or {}).items():
             self.logs.setdefault(key, []).append(float(value))
         if self.bar is not None:
@@ -247,15 +252,15 @@ class _History(keras.callbacks.Callback):
 
 
 def _schedule(steps: int, steps_per_execution: int, chunks: int) -> tuple[int, int, int]:
-    """(steps_per_execution, steps per chunk, chunks) that multiply to exactly ``steps``.
+    """(steps_per_execution, steps per chunk, chunks) for ``steps`` updates in about ``chunks`` epochs.
 
-    Keras runs an epoch in whole blocks of ``steps_per_execution``, so the block must divide
-    the chunk and the chunk must divide ``steps``, or more updates run than were asked for.
+    Keras runs an epoch in whole blocks of ``steps_per_execution``, so a chunk is a whole
+    number of blocks; the data pipeline holds exactly ``steps`` batches, so the last chunk
+    stops where the data ends and exactly ``steps`` updates run.
     """
-    block = max(d for d in range(1, min(steps_per_execution, steps) + 1) if steps % d == 0)
-    blocks = steps // block
-    per_chunk = min((d for d in range(1, blocks + 1) if blocks % d == 0), key=lambda d: abs(blocks // d - chunks))
-    return block, per_chunk * block, blocks // per_chunk
+    block = min(steps_per_execution, steps)
+    per_chunk = -(-max(1, steps // chunks) // block) * block  # round up to whole blocks
+    return block, per_chunk, -(-steps // per_chunk)
 
 
 def train(
@@ -278,8 +283,7 @@ def train(
     ``pretrain``, ``optimizer`` and ``noise`` apply to the faithful variant
     only (see `FAITHFUL_OPTIONS`). Training is split into about ``chunks``
     Keras epochs so the loss curves have that many points; exactly ``steps``
-    updates of each network run (``steps_per_execution`` is lowered to a
-    divisor of ``steps`` where needed).
+    updates of each network run.
     """
     _check_choice("variant", variant, VARIANTS)
     target = kgan.metrics.NormalDistribution(mu, sigma)  # validates mu and sigma
@@ -295,7 +299,7 @@ def train(
                                      steps_per_execution=steps_per_execution)
         if pretrain:
             pretrain_discriminator(d_body, mu, sigma, steps=min(PRETRAIN_STEPS, 10 * steps), batch_size=batch_size,
-                                   optimizer=optimizer, seed=seed)
+                                   optimizer=optimizer, seed=seed, train_steps=steps)
     else:
         batch_size = batch_size or MODERN_BATCH
         gan = build_modern(mu, sigma, steps=steps, seed=seed, steps_per_execution=steps_per_execution)
@@ -304,7 +308,7 @@ def train(
     weights_before = gan.get_weights()
     history = _History(steps, per_chunk, verbose)
     guard = kgan.callbacks.TerminateOnNonFinite(verbose=verbose)
-    data = kgan.data.gaussian_1d(mu, sigma, batch_size=batch_size, seed=seed)
+    data = kgan.data.gaussian_1d(mu, sigma, batch_size=batch_size, num_batches=steps, seed=seed)
     start = time.perf_counter()
     gan.fit(data, epochs=chunks, steps_per_epoch=per_chunk, verbose=0, callbacks=[history, guard])
     seconds = time.perf_counter() - start
