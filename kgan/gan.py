@@ -58,6 +58,22 @@ def _run(net, inputs, training, update_state):
     return outputs
 
 
+class _ReplicaSeeds(keras.random.SeedGenerator):
+    """The GAN's seed stream with the replica id folded in, so that replicas draw different z.
+
+    Under a tf.distribute strategy the GAN's SeedGenerator state is mirrored: without this,
+    every replica would draw the same latent batch (and the same penalty coefficients).
+    """
+
+    def __init__(self, base, replica_id):  # no super().__init__(): the state stays in `base`
+        self._base, self._replica_id = base, replica_id
+
+    def next(self, ordered=True):
+        seed = self._base.next(ordered=ordered)
+        offset = ops.cast(self._replica_id, seed.dtype) * 7919  # a prime: well apart from the base seed
+        return seed + ops.cast(ops.stack([offset, ops.zeros_like(offset)]), seed.dtype)
+
+
 def _input_count(model):
     """How many inputs a functional model takes; None when unknown (subclassed, unbuilt)."""
     try:
@@ -361,6 +377,14 @@ class GAN(keras.Model):
         real = ops.cast(real, self.compute_dtype)
         return real, condition
 
+    def _step_seeds(self):
+        """Where this replica's random draws come from in a train/test step."""
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        context = tf.distribute.get_replica_context()
+        if replicas > 1 and context is not None:
+            return _ReplicaSeeds(self.seed_generator, context.replica_id_in_sync_group)
+        return self.seed_generator
+
     def _term_losses(self, phase, step, adversarial):
         replaced = any(phase in t.replaces_adversarial_loss for t in self.terms)
         total = ops.zeros_like(adversarial) if replaced else adversarial
@@ -376,40 +400,43 @@ class GAN(keras.Model):
             total = total + term.weight * value
         return total, values
 
-    def _discriminator_losses(self, real, condition, training):
-        z = self.latent.sample(ops.shape(real)[0], seed=self.seed_generator)
+    def _discriminator_losses(self, real, condition, training, seeds=None):
+        seeds = seeds or self.seed_generator
+        z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         # G runs in training mode (BatchNorm on batch statistics, as in its own update) but keeps
         # its moving statistics: the D update changes D alone.
         fake = ops.stop_gradient(self.generate_from(z, condition, training=training, update_state=False))
         d_real, d_fake = self._discriminate_pair(real, fake, condition, training)
         adversarial = self.loss_fn.discriminator_loss(d_real["logits"], d_fake["logits"])
-        step = terms_lib.Step(DISCRIMINATOR, real, fake, z, condition, d_real, d_fake, self, training)
+        step = terms_lib.Step(DISCRIMINATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds)
         total, values = self._term_losses(DISCRIMINATOR, step, adversarial)
         return total, values, d_real, d_fake
 
-    def _generator_losses(self, real, condition, training):
-        z = self.latent.sample(ops.shape(real)[0], seed=self.seed_generator)
+    def _generator_losses(self, real, condition, training, seeds=None):
+        seeds = seeds or self.seed_generator
+        z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         fake = self.generate_from(z, condition, training=training)
         if any(t.needs_real_in_generator_phase for t in self.terms):
             d_real, d_fake = self._discriminate_pair(real, fake, condition, training, update_state=False)
         else:
             d_real, d_fake = None, self.discriminate(fake, condition, training, update_state=False)
         adversarial = self.loss_fn.generator_loss(d_fake["logits"])
-        step = terms_lib.Step(GENERATOR, real, fake, z, condition, d_real, d_fake, self, training)
+        step = terms_lib.Step(GENERATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds)
         return self._term_losses(GENERATOR, step, adversarial)
 
     def train_step(self, data):
         real, condition = self._unpack(data)
+        seeds = self._step_seeds()
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         for _ in range(self.d_steps):
             with tf.GradientTape() as tape:
-                d_loss, d_terms, d_real, d_fake = self._discriminator_losses(real, condition, True)
+                d_loss, d_terms, d_real, d_fake = self._discriminator_losses(real, condition, True, seeds)
                 scaled = _scale_for_replicas(d_loss)
             self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
         for _ in range(self.g_steps):
             with tf.GradientTape() as tape:
-                g_loss, g_terms = self._generator_losses(real, condition, True)
+                g_loss, g_terms = self._generator_losses(real, condition, True, seeds)
                 scaled = _scale_for_replicas(g_loss)
             self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
         return self._update_metrics(d_loss, g_loss, d_real, d_fake, {**d_terms, **g_terms})
@@ -417,8 +444,9 @@ class GAN(keras.Model):
     def test_step(self, data):
         """Losses and D's scores on held-out real data, without updates (``val_*`` in fit)."""
         real, condition = self._unpack(data)
-        d_loss, d_terms, d_real, d_fake = self._discriminator_losses(real, condition, False)
-        g_loss, g_terms = self._generator_losses(real, condition, False)
+        seeds = self._step_seeds()
+        d_loss, d_terms, d_real, d_fake = self._discriminator_losses(real, condition, False, seeds)
+        g_loss, g_terms = self._generator_losses(real, condition, False, seeds)
         return self._update_metrics(d_loss, g_loss, d_real, d_fake, {**d_terms, **g_terms})
 
     def _update_metrics(self, d_loss, g_loss, d_real, d_fake, term_values):

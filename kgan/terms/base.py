@@ -48,8 +48,11 @@ class Step:
             ``needs_real_in_generator_phase``.
         d_fake: D's outputs on ``fake``, a dict with at least ``"logits"``.
         gan: the `kgan.GAN` being trained (``gan.generator``,
-            ``gan.discriminator``, ``gan.seed_generator``, ``gan.loss_fn``).
+            ``gan.discriminator``, ``gan.loss_fn``).
         training: False when called from ``test_step`` (evaluation).
+        seed_generator: the seed for a term's own random draws (pass it as
+            ``seed=`` to ``keras.random``); defaults to ``gan.seed_generator``
+            and differs per replica under a tf.distribute strategy.
     """
 
     phase: str
@@ -61,6 +64,11 @@ class Step:
     d_fake: dict
     gan: Any
     training: bool = True
+    seed_generator: Any = None
+
+    def __post_init__(self):
+        if self.seed_generator is None:
+            self.seed_generator = self.gan.seed_generator
 
     @property
     def generator(self):
@@ -69,10 +77,6 @@ class Step:
     @property
     def discriminator(self):
         return self.gan.discriminator
-
-    @property
-    def seed_generator(self):
-        return self.gan.seed_generator
 
     def discriminate(self, x, training=None) -> dict:
         """Run D on ``x`` (with this step's condition); returns the output dict."""

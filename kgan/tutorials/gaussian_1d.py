@@ -312,7 +312,7 @@ def train(
     start = time.perf_counter()
     gan.fit(data, epochs=chunks, steps_per_epoch=per_chunk, verbose=0, callbacks=[history, guard])
     seconds = time.perf_counter() - start
-    ran = int(gan.g_optimizer.iterations) // gan.g_steps  # what really ran, not what was asked
+    ran = int(gan.g_optimizer.iterations.numpy()) // gan.g_steps  # what really ran, not what was asked
     metrics = {} if guard.stopped else kgan.metrics.evaluate_1d(gan, target, n=eval_samples, seed=seed + 1)
     return TutorialResult(gan, target, variant, history.logs, metrics_before, metrics, ran, seconds, guard.reason,
                           weights_before)
