@@ -20,14 +20,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _int_between(low, high=None):
+    """An argparse type for integers in [low, high)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value >= high):
+            bound = f"from {low} to {high - 1}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"expected an integer {bound}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _finite_float(text):
@@ -37,16 +43,6 @@ def _finite_float(text):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if value != value or value in (float("inf"), float("-inf")):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"expected an integer from 0 to 2**32 - 1, got {value}")
     return value
 
 
@@ -85,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "the original tutorial's networks, losses and optimiser")
     g1d.add_argument("--mu", type=_finite_float, default=-1.0, help="target mean (default -1)")
     g1d.add_argument("--sigma", type=_positive_float, default=1.0, help="target standard deviation (default 1)")
-    g1d.add_argument("--steps", type=_positive_int, default=None,
+    g1d.add_argument("--steps", type=_int_between(1), default=None,
                      help="adversarial training steps (default: 3000 modern, 10000 faithful)")
-    g1d.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    g1d.add_argument("--seed", type=_int_between(0, 2**32), default=0, help="random seed (default 0)")
     g1d.add_argument("--out", default="runs/gaussian-1d", help="output directory (default runs/gaussian-1d)")
     g1d.add_argument("--json", action="store_true", help="print the metrics as one JSON object on the last line")
     g1d.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")

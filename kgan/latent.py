@@ -17,11 +17,12 @@ import tensorflow as tf
 from keras import ops
 
 from kgan._checks import positive_int
+from kgan._serializable import ConfigObject
 
 __all__ = ["Prior", "Normal", "Uniform", "Stratified", "get"]
 
 
-class Prior:
+class Prior(ConfigObject):
     """Base class of latent priors.
 
     Subclasses implement ``sample(batch_size, seed)`` returning a float32
@@ -42,13 +43,6 @@ class Prior:
     def get_config(self) -> dict:
         return {"dim": self.dim}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 @keras.saving.register_keras_serializable(package="kgan")

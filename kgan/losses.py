@@ -27,6 +27,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kgan._serializable import ConfigObject
+
 __all__ = [
     "AdversarialLoss",
     "Minimax",
@@ -54,7 +56,7 @@ def _register(cls):
     return keras.saving.register_keras_serializable(package="kgan")(cls)
 
 
-class AdversarialLoss:
+class AdversarialLoss(ConfigObject):
     """Base class: a GAN objective expressed on discriminator logits.
 
     Subclasses set ``loss_name`` and implement the two loss methods.
@@ -89,22 +91,11 @@ class AdversarialLoss:
         """What D "says" about a batch: probability or critic value."""
         return ops.sigmoid(logits) if self.probabilistic else logits
 
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     def __eq__(self, other):
         return type(self) is type(other) and self.get_config() == other.get_config()
 
     def __hash__(self):
         return hash((type(self), tuple(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _SigmoidCrossEntropy(AdversarialLoss):

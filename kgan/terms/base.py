@@ -26,6 +26,8 @@ from typing import Any
 
 import keras
 
+from kgan._serializable import ConfigObject
+
 __all__ = ["Step", "Term", "DISCRIMINATOR", "GENERATOR"]
 
 DISCRIMINATOR = "discriminator"
@@ -87,7 +89,7 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class Term:
+class Term(ConfigObject):
     """Base class of loss terms. Override one or both loss methods.
 
     Args:
@@ -157,14 +159,6 @@ class Term:
 
     def get_config(self) -> dict:
         return {"weight": self.weight, "name": self.name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def get(identifier) -> Term:
