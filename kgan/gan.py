@@ -245,8 +245,11 @@ class GAN(keras.Model):
         super().compile(optimizer=None, loss=None, **kwargs)
 
         self._build_networks()
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        # Built here, not lazily, so that loading a saved GAN restores their slots (KERAS-NOTES);
+        # an optimizer passed back in from an earlier compile keeps its state.
+        for optimizer, net in ((self.d_optimizer, self.discriminator), (self.g_optimizer, self.generator)):
+            if not optimizer.built:
+                optimizer.build(net.trainable_variables)
         self._term_trackers = {}
         for term in self.terms:
             term.build(self)

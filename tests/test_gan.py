@@ -489,3 +489,12 @@ def test_each_phase_leaves_the_other_networks_batchnorm_statistics_alone():
     w_g, w_d = weights(gan.generator), weights(gan.discriminator)
     gan.train_on_batch(real_batch(16))
     assert not same(weights(gan.generator), w_g) and not same(weights(gan.discriminator), w_d)
+
+
+def test_recompiling_with_the_same_optimizers_keeps_their_state():
+    gan = tiny_gan()
+    gan.fit(real_batch(32), batch_size=8, epochs=1, verbose=0)
+    gan.compile(d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer, terms=[kgan.terms.GradientPenalty(1.0)])
+    assert int(gan.d_optimizer.iterations) == 4
+    history = gan.fit(real_batch(32), batch_size=8, epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations) == 8 and "gradient_penalty" in history.history
