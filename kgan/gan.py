@@ -403,8 +403,7 @@ class GAN(keras.Model):
             total = total + term.weight * value
         return total, values
 
-    def _discriminator_losses(self, real, condition, training, seeds=None):
-        seeds = seeds or self.seed_generator
+    def _discriminator_losses(self, real, condition, training, seeds):
         z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         # G runs in training mode (BatchNorm on batch statistics, as in its own update) but keeps
         # its moving statistics: the D update changes D alone.
@@ -415,8 +414,7 @@ class GAN(keras.Model):
         total, values = self._term_losses(DISCRIMINATOR, step, adversarial)
         return total, values, d_real, d_fake
 
-    def _generator_losses(self, real, condition, training, seeds=None):
-        seeds = seeds or self.seed_generator
+    def _generator_losses(self, real, condition, training, seeds):
         z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         fake = self.generate_from(z, condition, training=training)
         if any(t.needs_real_in_generator_phase for t in self.terms):

@@ -44,7 +44,6 @@ class Prior(ConfigObject):
         return {"dim": self.dim}
 
 
-
 @keras.saving.register_keras_serializable(package="kgan")
 class Normal(Prior):
     """Isotropic Gaussian N(mean, stddev²) in ``dim`` dimensions. The usual choice.
