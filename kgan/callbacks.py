@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 
 import keras
+import numpy as np
+import tensorflow as tf
 
-__all__ = ["TerminateOnNonFinite"]
+from kgan import _grid
+from kgan._checks import positive_int
+
+__all__ = ["SampleGrid", "TerminateOnNonFinite"]
 
 
 class TerminateOnNonFinite(keras.callbacks.Callback):
@@ -44,3 +50,65 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
                         "learning rates, check the data for NaN/inf, or use a more stable loss."
                     )
                 return
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Render a fixed latent batch as a PNG grid before training and after every epoch.
+
+    The same ``seed`` gives the same latent vectors every time, so the grids
+    show how the generator's answer to one question changes as it trains:
+    ``out_dir/epoch_000.png`` (untrained), ``epoch_001.png``, ... With
+    ``log_dir`` the grids also go to TensorBoard (``samples`` image summary).
+
+    ```python
+    gan.fit(ds, epochs=10, callbacks=[kgan.callbacks.SampleGrid("runs/fmnist", n=64)])
+    ```
+
+    Args:
+        out_dir: folder for the PNG files (created).
+        n: images per grid.
+        seed: seed of the fixed latent batch.
+        every: write a grid every ``every`` epochs (the last epoch always).
+        cols: images per row (default: a square).
+        condition: for conditional GANs, ``n`` conditions (labels, ...).
+        log_dir: a TensorBoard log folder, or None.
+    """
+
+    def __init__(self, out_dir, n: int = 64, seed: int = 0, every: int = 1, cols: int | None = None,
+                 condition=None, log_dir=None):
+        super().__init__()
+        self.out_dir = os.fspath(out_dir)
+        self.n = positive_int(n, "n")
+        self.every = positive_int(every, "every")
+        self.seed, self.cols, self.condition, self.log_dir = int(seed), cols, condition, log_dir
+        if condition is not None and len(condition) != self.n:
+            raise ValueError(f"SampleGrid got {len(condition)} conditions for n={self.n} images: pass one per image.")
+        self.paths: list[str] = []
+        self._writer = None
+
+    def _check_model(self):
+        if not hasattr(self.model, "generate"):
+            raise TypeError(f"SampleGrid works with a kgan.GAN; this model is a {type(self.model).__name__}.")
+
+    def render(self, epoch: int) -> str:
+        """Write the grid for ``epoch`` (0 = before training) and return its path."""
+        self._check_model()
+        images = self.model.generate(self.n, seed=self.seed, condition=self.condition)
+        grid = _grid.image_grid(images, cols=self.cols)
+        path = _grid.save_png(os.path.join(self.out_dir, f"epoch_{epoch:03d}.png"), grid)
+        self.paths.append(path)
+        if self.log_dir is not None:
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.fspath(self.log_dir))
+            with self._writer.as_default():
+                tf.summary.image("samples", grid[np.newaxis], step=epoch)
+            self._writer.flush()
+        return path
+
+    def on_train_begin(self, logs=None):
+        self.render(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params.get("epochs") if self.params else None
+        if (epoch + 1) % self.every == 0 or (last is not None and epoch + 1 == last):
+            self.render(epoch + 1)

@@ -2,6 +2,10 @@
 
     kgan train gaussian-1d [--variant modern|faithful] [--mu M] [--sigma S]
                            [--steps N] [--seed K] [--out DIR] [--json] [--quiet]
+    kgan train dcgan [--data fashion_mnist] [--epochs N] [--out DIR] [--batch-size B]
+                     [--loss NAME] [--seed K] [--image-size S] [--limit N]
+    kgan sample MODEL [--n 64] [--out grid.png] [--npy images.npy] [--seed K] [--latent uniform|normal]
+    kgan evaluate MODEL [--data fashion_mnist] [--n 10000] [--json]
 """
 
 from __future__ import annotations
@@ -95,7 +99,68 @@ def build_parser() -> argparse.ArgumentParser:
     faithful.add_argument("--no-pretrain", dest="pretrain", action="store_false",
                           help="skip the 1000-step D pre-training on the normal pdf")
     g1d.set_defaults(handler=_train_gaussian_1d)
+    _add_image_commands(commands, tasks)
     return parser
+
+
+def _loss_name(text):
+    from kgan import losses
+
+    try:
+        losses.get(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown loss {text!r}; choose one of {', '.join(losses.names())}") from None
+    return text
+
+
+def _add_image_commands(commands, tasks):
+    from kgan import _cli_images
+
+    dcgan = tasks.add_parser(
+        "dcgan", help="DCGAN on an image dataset (default Fashion-MNIST)",
+        description=("Train a DCGAN (kgan.GAN.dcgan) on images. Writes samples/epoch_*.png (a fixed latent "
+                     "batch per epoch), generator.keras, gan.keras and metrics.json to --out."))
+    dcgan.add_argument("--data", default="fashion_mnist",
+                       help="dataset name (TFDS or Keras), image folder or .npy file (default fashion_mnist)")
+    dcgan.add_argument("--epochs", type=_int_between(1), default=5, help="passes over the data (default 5)")
+    dcgan.add_argument("--batch-size", type=_int_between(1), default=64, help="images per batch (default 64)")
+    dcgan.add_argument("--loss", type=_loss_name, default="non_saturating",
+                       help="adversarial loss (default non_saturating; see kgan.losses.names())")
+    dcgan.add_argument("--seed", type=_int_between(0, 2**31 - 1000), default=0, help="random seed (default 0)")
+    dcgan.add_argument("--latent-dim", type=_int_between(1), default=100, help="latent code size (default 100)")
+    dcgan.add_argument("--width", type=_int_between(1), default=64, help="network width (default 64)")
+    dcgan.add_argument("--image-size", type=int, choices=(28, 32, 64), default=None,
+                       help="resize images to SxS (DCGAN nets take 28, 32 or 64)")
+    dcgan.add_argument("--limit", type=_int_between(1), default=None, help="use only the first N images")
+    dcgan.add_argument("--out", default="runs/dcgan", help="output directory (default runs/dcgan)")
+    dcgan.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
+    dcgan.add_argument("--quiet", action="store_true", help="no per-epoch lines and no summary")
+    dcgan.set_defaults(handler=_cli_images.train_dcgan)
+
+    def model_command(name, help_text, description):
+        cmd = commands.add_parser(name, help=help_text, description=description)
+        cmd.add_argument("model", metavar="MODEL", help="a gan.keras file (or a generator.keras with --latent)")
+        cmd.add_argument("--seed", type=_int_between(0, 2**31), default=0, help="latent seed (default 0)")
+        cmd.add_argument("--latent", choices=("uniform", "normal"), default=None,
+                         help="the prior of a bare generator.keras (uniform: U(-1, 1), the DCGAN preset's)")
+        return cmd
+
+    sample = model_command("sample", "draw images from a saved model",
+                           "Draw images from a saved GAN: a PNG grid and/or the raw array (.npy, float in "
+                           "[-1, 1], NHWC).")
+    sample.add_argument("--n", type=_int_between(1), default=64, help="number of images (default 64)")
+    sample.add_argument("--out", default=None, help="PNG grid to write (default samples.png unless --npy)")
+    sample.add_argument("--npy", default=None, help="also write the images as a NumPy .npy file")
+    sample.add_argument("--cols", type=_int_between(1), default=None, help="images per grid row")
+    sample.set_defaults(handler=_cli_images.sample)
+
+    evaluate = model_command("evaluate", "Fréchet distance and classifier score of a saved model",
+                             "Evaluate generated images with the project's own classifier (no downloads): "
+                             "Fréchet distance and classifier score, next to real test vs real train.")
+    evaluate.add_argument("--data", default="fashion_mnist", help="the dataset it imitates (default fashion_mnist)")
+    evaluate.add_argument("--n", type=_int_between(2), default=10_000, help="images per set (default 10000)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.set_defaults(handler=_cli_images.evaluate)
 
 
 def _train_gaussian_1d(args) -> int:
@@ -169,6 +234,8 @@ def main(argv=None) -> int:
     """Entry point of the ``kgan`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "sample" and not args.out and not args.npy:
+        args.out = "samples.png"
     try:  # arguments are fully checked by the parser: anything raised below is reported as is
         return args.handler(args)
     except KeyboardInterrupt:

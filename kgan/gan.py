@@ -139,6 +139,32 @@ class GAN(keras.Model):
         self.d_optimizer = self.g_optimizer = None
         self._joint_d_call = None
 
+    @classmethod
+    def dcgan(cls, image_shape, latent_dim: int = 100, width: int = 64, seed=None, name: str = "dcgan") -> GAN:
+        """The beginner's preset: DCGAN networks and the paper's uniform code.
+
+        ```python
+        gan = kgan.GAN.dcgan(image_shape=(28, 28, 1))
+        gan.compile()   # Adam(2e-4, beta_1=0.5), non-saturating loss: the paper's settings
+        gan.fit(kgan.data.images("fashion_mnist", batch_size=64), epochs=10)
+        ```
+
+        Args:
+            image_shape: ``(height, width, channels)``: 28x28, 32x32 or 64x64.
+            latent_dim: size of the code, ``Uniform(latent_dim, -1, 1)``.
+            width: network width (see `kgan.nets.dcgan_generator`).
+            seed: seeds the weights and every latent draw.
+        """
+        from kgan.nets import dcgan as dcgan_nets  # nets sit beside gan.py; imported late, on use
+
+        return cls(
+            generator=dcgan_nets.dcgan_generator(image_shape, latent_dim, width, seed=seed),
+            discriminator=dcgan_nets.dcgan_discriminator(image_shape, width, seed=None if seed is None else seed + 1000),
+            latent=latent_lib.Uniform(latent_dim, -1.0, 1.0),
+            seed=seed,
+            name=name,
+        )
+
     # ------------------------------------------------------------------ checks
     def _check_latent_matches_generator(self):
         shape = _static_shape(self.generator)  # the latent input comes first

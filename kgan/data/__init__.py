@@ -1,5 +1,6 @@
-"""``tf.data`` pipelines for GAN training."""
+"""``tf.data`` pipelines for GAN training: images from any source, and the 1-D toy data."""
 
+from kgan.data.images import DatasetNotFoundError, image_arrays, images
 from kgan.data.toy import gaussian_1d
 
-__all__ = ["gaussian_1d"]
+__all__ = ["DatasetNotFoundError", "gaussian_1d", "image_arrays", "images"]

@@ -1,5 +1,27 @@
-"""Sample-quality metrics."""
+"""Sample-quality metrics: Fréchet distance and classifier score on any model, 1-D distances,
+and the project's own Fashion-MNIST classifier as a download-free feature model."""
 
+from kgan.metrics.classifiers import (
+    FASHION_MNIST_CLASSES,
+    build_fashion_mnist_classifier,
+    fashion_mnist_classifier,
+    feature_extractor,
+    train_fashion_mnist_classifier,
+)
+from kgan.metrics.images import ClassifierScore, FrechetDistance, frechet_distance
 from kgan.metrics.one_d import NormalDistribution, evaluate_1d, ks_statistic, wasserstein_1d
 
-__all__ = ["NormalDistribution", "evaluate_1d", "ks_statistic", "wasserstein_1d"]
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "ClassifierScore",
+    "FrechetDistance",
+    "NormalDistribution",
+    "build_fashion_mnist_classifier",
+    "evaluate_1d",
+    "fashion_mnist_classifier",
+    "feature_extractor",
+    "frechet_distance",
+    "ks_statistic",
+    "train_fashion_mnist_classifier",
+    "wasserstein_1d",
+]

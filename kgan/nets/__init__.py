@@ -1,5 +1,6 @@
 """Network architectures as functions returning ``keras.Model``."""
 
+from kgan.nets.dcgan import dcgan_discriminator, dcgan_generator
 from kgan.nets.mlp import mlp
 
-__all__ = ["mlp"]
+__all__ = ["dcgan_discriminator", "dcgan_generator", "mlp"]

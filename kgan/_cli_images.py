@@ -1,0 +1,117 @@
+"""Handlers of the image commands of ``kgan`` (``train dcgan``, ``sample``, ``evaluate``).
+
+Thin: each builds what the user would write in Python, runs it and reports.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _fail(message: str) -> int:
+    print(f"kgan: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _mkdir(path: Path):
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SystemExit(_fail(f"cannot create output directory {path}: {err.strerror}")) from None
+
+
+def train_dcgan(args) -> int:
+    import keras
+
+    import kgan
+
+    out = Path(args.out)
+    _mkdir(out)
+    keras.utils.set_random_seed(args.seed)
+    try:
+        data = kgan.data.images(args.data, args.batch_size, seed=args.seed, limit=args.limit,
+                                image_size=(args.image_size, args.image_size) if args.image_size else None)
+    except (FileNotFoundError, ValueError) as err:  # DatasetNotFoundError is a FileNotFoundError
+        return _fail(str(err))
+    image_shape = tuple(data.element_spec.shape[1:])
+    try:
+        gan = kgan.GAN.dcgan(image_shape, latent_dim=args.latent_dim, width=args.width, seed=args.seed)
+    except ValueError as err:
+        return _fail(f"{err} (use --image-size 32 to resize)")
+    gan.compile(loss=args.loss)
+    guard = kgan.callbacks.TerminateOnNonFinite(verbose=False)
+    grids = kgan.callbacks.SampleGrid(out / "samples", n=64, seed=args.seed)
+    started = time.perf_counter()
+    history = gan.fit(data, epochs=args.epochs, callbacks=[grids, guard], verbose=0 if args.quiet else 2)
+    seconds = time.perf_counter() - started
+    if guard.stopped:
+        return _fail(f"training diverged ({guard.reason}); no model was saved. Lower the learning rate, "
+                     "try --loss least_squares or another --seed.")
+    gan.generator.save(out / "generator.keras")
+    gan.save(out / "gan.keras")
+    summary = {
+        "task": "dcgan", "data": args.data, "image_shape": list(image_shape), "epochs": args.epochs,
+        "batch_size": args.batch_size, "loss": args.loss, "seed": args.seed, "seconds": round(seconds, 2),
+        "final": {k: round(float(v[-1]), 5) for k, v in history.history.items()},
+        "history": {k: [round(float(x), 5) for x in v] for k, v in history.history.items()},
+        "samples": [str(Path(p).relative_to(out)) for p in grids.paths], "out": str(out),
+    }
+    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if not args.quiet:
+        final = "  ".join(f"{k} {v:.4f}" for k, v in summary["final"].items())
+        print(f"\ndcgan on {args.data} {image_shape}: {args.epochs} epoch(s) in {seconds:.1f} s; {final}")
+        print(f"wrote {out}/: samples/epoch_*.png generator.keras gan.keras metrics.json")
+        print(f"next: kgan evaluate {out}/gan.keras --data {args.data}")
+    if args.json:
+        print(json.dumps({k: v for k, v in summary.items() if k != "history"}))
+    return 0
+
+
+def _sampler(args):
+    from kgan.apps import evaluation
+
+    path = Path(args.model)
+    if not path.exists():
+        raise SystemExit(_fail(f"no such model file: {path}"))
+    try:
+        return evaluation.load_sampler(path, latent=args.latent)
+    except (ValueError, TypeError) as err:
+        raise SystemExit(_fail(str(err))) from None
+
+
+def sample(args) -> int:
+    import numpy as np
+
+    from kgan import _grid
+
+    sampler = _sampler(args)
+    images = sampler.generate(args.n, seed=args.seed)
+    if not np.isfinite(images).all():
+        return _fail("the generator produced NaN/inf values: the model is broken (diverged training?).")
+    written = []
+    if args.out:
+        written.append(_grid.save_png(args.out, _grid.image_grid(images, cols=args.cols)))
+    if args.npy:
+        Path(args.npy).parent.mkdir(parents=True, exist_ok=True)
+        np.save(args.npy, images.astype(np.float32))
+        written.append(args.npy)
+    print(f"{args.n} images {images.shape[1:]} from {args.model} (seed {args.seed}): wrote {', '.join(written)}")
+    return 0
+
+
+def evaluate(args) -> int:
+    from kgan.apps import evaluation
+
+    sampler = _sampler(args)
+    try:
+        report = evaluation.evaluate(sampler, data=args.data, n=args.n, seed=args.seed)
+    except (FileNotFoundError, ValueError) as err:
+        return _fail(str(err))
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.table())
+    return 0

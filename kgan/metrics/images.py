@@ -1,0 +1,173 @@
+"""Image-quality metrics on any feature model or classifier: Fréchet distance and classifier score.
+
+```python
+fd = kgan.metrics.FrechetDistance(kgan.metrics.feature_extractor(kgan.metrics.fashion_mnist_classifier()))
+fd(real_images, gan.generate(10_000))       # lower is better; 0 for identical statistics
+
+score = kgan.metrics.ClassifierScore(kgan.metrics.fashion_mnist_classifier())
+score(gan.generate(10_000))                 # higher is better; at most the number of classes
+```
+
+Images are NumPy arrays ``(n, h, w, c)`` in [-1, 1] (kgan's convention) or uint8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ClassifierScore", "FrechetDistance", "frechet_distance"]
+
+
+def _as_model_input(images, model, resize: bool) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"Expected images (n, height, width, channels), got shape {images.shape}.")
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 127.5 - 1.0
+    images = images.astype(np.float32, copy=False)
+    if not np.isfinite(images).all():
+        raise ValueError("The images contain NaN/inf values (a diverged generator?): nothing to evaluate.")
+    want = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
+    if want is None or images.shape[1:] == want:
+        return images
+    if images.shape[-1] != want[-1] and not resize:
+        raise ValueError(f"The model expects {want[-1]}-channel images; got {images.shape[-1]} channels.")
+    if not resize:
+        raise ValueError(
+            f"The model expects images of shape {want}, got {images.shape[1:]}. Pass resize=True to "
+            "resize (and convert channels) before evaluation."
+        )
+    import tensorflow as tf
+
+    out = tf.image.resize(images, want[:2], antialias=True)
+    if out.shape[-1] == 3 and want[-1] == 1:
+        out = tf.image.rgb_to_grayscale(out)
+    elif out.shape[-1] == 1 and want[-1] == 3:
+        out = tf.image.grayscale_to_rgb(out)
+    return np.clip(out.numpy(), -1.0, 1.0)
+
+
+def _predict(model, images, batch_size) -> np.ndarray:
+    chunks = []
+    for start in range(0, len(images), batch_size):
+        out = model(images[start:start + batch_size], training=False)
+        if isinstance(out, dict):
+            out = out["features"] if "features" in out else next(iter(out.values()))
+        chunks.append(np.asarray(out, dtype=np.float64).reshape(len(images[start:start + batch_size]), -1))
+    return np.concatenate(chunks)
+
+
+def _sqrtm_psd(matrix):
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)) between two Gaussians.
+
+    Tr((S1 S2)^(1/2)) is computed as Tr((A S2 A)^(1/2)) with A = S1^(1/2): the
+    same eigenvalues, but a symmetric matrix, so no complex square roots.
+    """
+    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
+    sigma1, sigma2 = np.atleast_2d(sigma1).astype(np.float64), np.atleast_2d(sigma2).astype(np.float64)
+    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
+        raise ValueError(f"Statistics of different sizes: {mu1.shape} vs {mu2.shape}.")
+    root = _sqrtm_psd(sigma1)
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root @ sigma2 @ root), 0, None)).sum()
+    value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * cross)
+    return max(value, 0.0)
+
+
+class FrechetDistance:
+    """Fréchet distance between the feature statistics of two image sets, for any feature model.
+
+    The FID recipe with a feature model of your choice (no Inception
+    download): fit a Gaussian to each set's features and compare them. Lower
+    is better; compare only numbers computed with the same feature model and
+    the same number of images (the estimate is biased upwards at small n).
+
+    Args:
+        feature_model: a Keras model from images to feature vectors (a dict
+            output uses its ``"features"`` entry), e.g.
+            ``kgan.metrics.feature_extractor(kgan.metrics.fashion_mnist_classifier())``.
+        batch_size: images per forward pass.
+        resize: resize/convert images whose shape differs from the model's input.
+
+    ```python
+    fd = FrechetDistance(features)
+    reference = fd.statistics(x_test)          # compute once, reuse for many models
+    fd(reference, gan.generate(10_000))
+    ```
+    """
+
+    def __init__(self, feature_model, batch_size: int = 500, resize: bool = False):
+        self.feature_model = feature_model
+        self.batch_size = int(batch_size)
+        self.resize = bool(resize)
+
+    def features(self, images) -> np.ndarray:
+        """Feature vectors ``(n, d)`` (float64) of the images."""
+        return _predict(self.feature_model, _as_model_input(images, self.feature_model, self.resize), self.batch_size)
+
+    def statistics(self, images) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, covariance)`` of the images' features."""
+        feats = self.features(images)
+        if len(feats) < 2:
+            raise ValueError("The Fréchet distance needs at least 2 images per set (thousands for a stable value).")
+        return feats.mean(axis=0), np.cov(feats, rowvar=False)
+
+    def _stats(self, x):
+        if isinstance(x, tuple) and len(x) == 2 and np.ndim(x[1]) == 2:
+            return x
+        return self.statistics(x)
+
+    def __call__(self, a, b) -> float:
+        """Distance between two image sets (or ``statistics(...)`` tuples)."""
+        return frechet_distance(*self._stats(a), *self._stats(b))
+
+
+class ClassifierScore:
+    """Inception-score-style quality/diversity score with any classifier.
+
+    ``exp(E_x KL(p(y|x) || p(y)))``: high when each image is classified
+    confidently (quality) and the classes are used evenly (diversity). It
+    lies between 1 and the number of classes. Reported as the mean over
+    ``splits`` equal parts of the set, as in the original Inception score.
+
+    Args:
+        classifier: a Keras model from images to class probabilities (a
+            softmax output) or logits (detected: rows that are not
+            probabilities get a softmax).
+        splits: parts to average over (``std`` holds their spread after a call).
+        batch_size: images per forward pass.
+        resize: resize/convert images whose shape differs from the model's input.
+    """
+
+    def __init__(self, classifier, splits: int = 10, batch_size: int = 500, resize: bool = False):
+        self.classifier = classifier
+        self.splits = int(splits)
+        self.batch_size = int(batch_size)
+        self.resize = bool(resize)
+        self.std = None
+
+    def probabilities(self, images) -> np.ndarray:
+        out = _predict(self.classifier, _as_model_input(images, self.classifier, self.resize), self.batch_size)
+        is_probability = np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3)
+        if not is_probability:
+            out = np.exp(out - out.max(axis=1, keepdims=True))
+            out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def __call__(self, images) -> float:
+        probs = self.probabilities(images)
+        if len(probs) < self.splits:
+            raise ValueError(f"Need at least splits={self.splits} images, got {len(probs)}.")
+        scores = []
+        for part in np.array_split(probs, self.splits):
+            marginal = part.mean(axis=0, keepdims=True)
+            kl = np.sum(part * (np.log(part + 1e-12) - np.log(marginal + 1e-12)), axis=1)
+            scores.append(np.exp(kl.mean()))
+        self.std = float(np.std(scores))
+        return float(np.mean(scores))
