@@ -206,6 +206,16 @@ def test_tfds_code_path_with_mock_data():
     assert ds.cardinality().numpy() == 3
 
 
+def test_keras_dataset_code_path(monkeypatch):
+    x = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+    y = np.arange(8).reshape(-1, 1)  # Keras' CIFAR labels come as a column
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: ((x, y), (x[:4], y[:4])))
+    images, labels = _first(kgan.data.images("cifar10", batch_size=8, loader="keras", labels=True, shuffle=False))
+    assert images.shape == (8, 32, 32, 3) and labels.numpy().tolist() == list(range(8))
+    x_test, y_test = kgan.data.image_arrays("cifar10", "test", loader="keras")
+    assert x_test.shape == (4, 32, 32, 3) and y_test.tolist() == [0, 1, 2, 3]
+
+
 @needs_fashion_mnist
 def test_fashion_mnist_offline_from_the_debian_package():
     ds = kgan.data.images("fashion_mnist", batch_size=64, labels=True, seed=0)

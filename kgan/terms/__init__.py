@@ -2,11 +2,14 @@
 
 ```python
 gan.compile(loss="wasserstein", terms=[kgan.terms.GradientPenalty(weight=10.0)])
+gan.compile(terms=[kgan.terms.FeatureMatching()])   # Improved GAN: G matches D's mean features
 ```
 Write your own by subclassing `Term`; see `kgan.terms.base`.
 """
 
 from kgan.terms.base import DISCRIMINATOR, GENERATOR, Step, Term, get
+from kgan.terms.feature_matching import FeatureMatching
 from kgan.terms.gradient_penalty import GradientPenalty
+from kgan.terms.mutual_information import MutualInformation
 
-__all__ = ["DISCRIMINATOR", "GENERATOR", "GradientPenalty", "Step", "Term", "get"]
+__all__ = ["DISCRIMINATOR", "GENERATOR", "FeatureMatching", "GradientPenalty", "MutualInformation", "Step", "Term", "get"]

@@ -1,0 +1,90 @@
+"""InfoGAN: the InfoCode prior, the Q head and the mutual-information term."""
+
+import keras
+import numpy as np
+import pytest
+
+import kgan
+from kgan.terms.base import DISCRIMINATOR, Step
+
+CODE = kgan.latent.InfoCode(noise=4, categorical=[3, 2], continuous=2)
+
+
+def test_info_code_layout_and_fixed_codes():
+    z = CODE.sample(64, seed=keras.random.SeedGenerator(0))
+    assert z.shape == (64, 4 + 3 + 2 + 2) and CODE.dim == 11
+    parts = CODE.split(z)
+    for onehot, k in zip(parts["categorical"], (3, 2), strict=True):
+        np.testing.assert_allclose(np.asarray(onehot).sum(1), 1.0)
+        assert set(np.asarray(onehot).argmax(1)) == set(range(k))
+    cont = np.asarray(parts["continuous"])
+    assert cont.shape == (64, 2) and -1 <= cont.min() and cont.max() <= 1
+    fixed = CODE.split(CODE.sample(5, seed=1, fixed={"cat1": 1, "cont0": -1.5}))
+    assert np.asarray(fixed["categorical"][1]).argmax(1).tolist() == [1] * 5
+    np.testing.assert_allclose(np.asarray(fixed["continuous"])[:, 0], -1.5)
+    assert CODE.entropy() == pytest.approx(np.log(3) + np.log(2) + 2 * np.log(2))
+    with pytest.raises(ValueError, match="Unknown code 'cat7'"):
+        CODE.sample(2, fixed={"cat7": 0})
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        CODE.sample(2, fixed={"cat0": 3})
+    with pytest.raises(ValueError, match=">= 2 values"):
+        kgan.latent.InfoCode(categorical=[1])
+    assert kgan.latent.InfoCode.from_config(CODE.get_config()).get_config() == CODE.get_config()
+
+
+def _info_gan():
+    keras.utils.set_random_seed(0)
+    g = kgan.nets.mlp(CODE.dim, 6, hidden=(8,), name="g")
+    d = kgan.nets.with_code_head(kgan.nets.mlp(6, 1, hidden=(8,), name="d"), CODE, hidden=8)
+    gan = kgan.GAN(g, d, latent=CODE, seed=0)
+    gan.compile(terms=[kgan.terms.MutualInformation(CODE)])
+    return gan
+
+
+def test_code_head_outputs():
+    d = _info_gan().discriminator
+    out = d(np.zeros((5, 6), "float32"))
+    assert {k: tuple(v.shape) for k, v in out.items()} == {
+        "logits": (5, 1), "cat0_logits": (5, 3), "cat1_logits": (5, 2), "cont_mean": (5, 2)}
+    with pytest.raises(ValueError, match="add the head once"):
+        kgan.nets.with_code_head(d, CODE)
+
+
+def test_perfect_q_gives_minus_the_code_entropy():
+    code = kgan.latent.InfoCode(noise=2, categorical=[10], continuous=0)
+    z = code.sample(32, seed=0)
+    onehot = code.split(z)["categorical"][0]
+    gan = _info_gan()
+    perfect = {"logits": np.zeros((32, 1), "float32"), "cat0_logits": 1e4 * (np.asarray(onehot) - 0.5)}
+    step = Step(DISCRIMINATOR, None, None, z, None, None, perfect, gan)
+    term = kgan.terms.MutualInformation(code)
+    assert float(term.discriminator_loss(step)) == pytest.approx(-np.log(10), abs=1e-4)
+    # An uninformed Q (uniform prediction) scores 0: no information.
+    step.d_fake = {"logits": perfect["logits"], "cat0_logits": np.zeros((32, 10), "float32")}
+    assert float(term.discriminator_loss(step)) == pytest.approx(0.0, abs=1e-5)
+
+
+def test_short_fit_reports_the_term_and_round_trips(tmp_path):
+    gan = _info_gan()
+    x = np.random.default_rng(0).normal(size=(64, 6)).astype("float32")
+    logs = gan.fit(x, batch_size=16, epochs=25, verbose=0).history
+    assert {"mutual_information_d", "mutual_information_g"} <= set(logs)
+    assert all(np.isfinite(v).all() for v in logs.values())
+    mi = logs["mutual_information_d"]
+    assert np.mean(mi[-5:]) < mi[0] - 0.1  # Q learns to recover the codes
+    gan.save(tmp_path / "info.keras")
+    loaded = kgan.GAN.from_file(tmp_path / "info.keras")
+    assert isinstance(loaded.latent, kgan.latent.InfoCode)
+    term = loaded.terms[0]
+    assert isinstance(term, kgan.terms.MutualInformation) and term.continuous_weight == 0.1
+    np.testing.assert_allclose(loaded.generate(4, seed=3), gan.generate(4, seed=3), atol=1e-6)
+
+
+def test_mismatched_code_and_missing_head_are_clear_errors():
+    g = kgan.nets.mlp(CODE.dim, 6, hidden=(8,))
+    gan = kgan.GAN(g, kgan.nets.mlp(6, 1, hidden=(8,)), latent=CODE)
+    with pytest.raises(ValueError, match="with_code_head"):
+        gan.compile(terms=[kgan.terms.MutualInformation(CODE)])
+    other = kgan.latent.InfoCode(noise=5, categorical=[2, 2], continuous=2)
+    with pytest.raises(ValueError, match="not the GAN's latent prior"):
+        _info_gan().compile(terms=[kgan.terms.MutualInformation(other)])
