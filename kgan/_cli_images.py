@@ -24,6 +24,28 @@ def _mkdir(path: Path):
 
 
 def train_dcgan(args) -> int:
+    return _train_images(args, "dcgan")
+
+
+def train_infogan(args) -> int:
+    return _train_images(args, "infogan")
+
+
+def _build(kind, image_shape, args):
+    import kgan
+
+    if kind == "dcgan":
+        gan = kgan.GAN.dcgan(image_shape, latent_dim=args.latent_dim, width=args.width, seed=args.seed)
+        gan.compile(loss=args.loss)
+    else:
+        gan = kgan.GAN.infogan(image_shape, noise=args.noise, categorical=args.categorical,
+                               continuous=args.continuous, width=args.width, seed=args.seed)
+        gan.compile(loss=args.loss, terms=[kgan.terms.MutualInformation(
+            gan.latent, continuous_weight=args.continuous_weight)])
+    return gan
+
+
+def _train_images(args, kind) -> int:
     import keras
 
     import kgan
@@ -38,10 +60,9 @@ def train_dcgan(args) -> int:
         return _fail(str(err))
     image_shape = tuple(data.element_spec.shape[1:])
     try:
-        gan = kgan.GAN.dcgan(image_shape, latent_dim=args.latent_dim, width=args.width, seed=args.seed)
+        gan = _build(kind, image_shape, args)
     except ValueError as err:
         return _fail(f"{err} (use --image-size 32 to resize)")
-    gan.compile(loss=args.loss)
     guard = kgan.callbacks.TerminateOnNonFinite(verbose=False)
     grids = kgan.callbacks.SampleGrid(out / "samples", n=64, seed=args.seed)
     started = time.perf_counter()
@@ -52,8 +73,17 @@ def train_dcgan(args) -> int:
                      "try --loss least_squares or another --seed.")
     gan.generator.save(out / "generator.keras")
     gan.save(out / "gan.keras")
+    extra = []
+    if kind == "infogan":
+        from kgan.apps import latent
+
+        for i in range(len(gan.latent.categorical)):
+            path = out / f"traversal_cat{i}.png"
+            kgan.apps.save_png(str(path), latent.code_traversal(
+                gan, categorical=i, continuous=0 if gan.latent.continuous else None, seed=args.seed))
+            extra.append(path.name)
     summary = {
-        "task": "dcgan", "data": args.data, "image_shape": list(image_shape), "epochs": args.epochs,
+        "task": kind, "data": args.data, "image_shape": list(image_shape), "epochs": args.epochs,
         "batch_size": args.batch_size, "loss": args.loss, "seed": args.seed, "seconds": round(seconds, 2),
         "final": {k: round(float(v[-1]), 5) for k, v in history.history.items()},
         "history": {k: [round(float(x), 5) for x in v] for k, v in history.history.items()},
@@ -62,8 +92,8 @@ def train_dcgan(args) -> int:
     (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     if not args.quiet:
         final = "  ".join(f"{k} {v:.4f}" for k, v in summary["final"].items())
-        print(f"\ndcgan on {args.data} {image_shape}: {args.epochs} epoch(s) in {seconds:.1f} s; {final}")
-        print(f"wrote {out}/: samples/epoch_*.png generator.keras gan.keras metrics.json")
+        print(f"\n{kind} on {args.data} {image_shape}: {args.epochs} epoch(s) in {seconds:.1f} s; {final}")
+        print(f"wrote {out}/: samples/epoch_*.png {' '.join(extra)} generator.keras gan.keras metrics.json".replace("  ", " "))
         print(f"next: kgan evaluate {out}/gan.keras --data {args.data}")
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "history"}))
@@ -88,7 +118,10 @@ def sample(args) -> int:
     from kgan import _grid
 
     sampler = _sampler(args)
-    images = sampler.generate(args.n, seed=args.seed)
+    try:
+        images = sampler.generate(args.n, seed=args.seed, fixed=_parse_codes(args.code))
+    except ValueError as err:
+        return _fail(str(err))
     if not np.isfinite(images).all():
         return _fail("the generator produced NaN/inf values: the model is broken (diverged training?).")
     written = []
@@ -100,6 +133,22 @@ def sample(args) -> int:
         written.append(args.npy)
     print(f"{args.n} images {images.shape[1:]} from {args.model} (seed {args.seed}): wrote {', '.join(written)}")
     return 0
+
+
+def _parse_codes(pairs) -> dict | None:
+    """``["cat0=3", "cont1=-1.5"]`` -> ``{"cat0": 3, "cont1": -1.5}``."""
+    if not pairs:
+        return None
+    fixed = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            fixed[name.strip()] = int(value) if name.strip().startswith("cat") else float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ValueError(f"--code {pair!r}: write NAME=VALUE, e.g. cat0=3 or cont1=-1.5.")
+    return fixed
 
 
 def evaluate(args) -> int:

@@ -4,8 +4,11 @@
                            [--steps N] [--seed K] [--out DIR] [--json] [--quiet]
     kgan train dcgan [--data fashion_mnist] [--epochs N] [--out DIR] [--batch-size B]
                      [--loss NAME] [--seed K] [--image-size S] [--limit N]
+    kgan train infogan [--data fashion_mnist] [--epochs N] [--out DIR] [--categorical K ...] [--continuous C]
     kgan sample MODEL [--n 64] [--out grid.png] [--npy images.npy] [--seed K] [--latent uniform|normal]
+                      [--code cat0=3]
     kgan evaluate MODEL [--data fashion_mnist] [--n 10000] [--json]
+    kgan export MODEL BASE --name NAME [--version V] [--format saved_model|onnx] [--overwrite] [--latent L] [--no-warmup]
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="skip the 1000-step D pre-training on the normal pdf")
     g1d.set_defaults(handler=_train_gaussian_1d)
     _add_image_commands(commands, tasks)
+    _add_export_command(commands)
     return parser
 
 
@@ -137,6 +141,23 @@ def _add_image_commands(commands, tasks):
     dcgan.add_argument("--quiet", action="store_true", help="no per-epoch lines and no summary")
     dcgan.set_defaults(handler=_cli_images.train_dcgan)
 
+    infogan = tasks.add_parser(
+        "infogan", help="InfoGAN on an image dataset: controllable categorical and continuous codes",
+        description=("Train an InfoGAN (kgan.GAN.infogan + kgan.terms.MutualInformation). Writes "
+                     "samples/epoch_*.png, traversal_cat*.png (rows: categorical values, columns: continuous "
+                     "code 0 from -2 to 2), generator.keras, gan.keras and metrics.json to --out."))
+    for action in dcgan._actions:  # the same data/training options as dcgan
+        if action.dest not in ("help", "latent_dim", "out"):
+            infogan._add_action(action)
+    infogan.add_argument("--out", default="runs/infogan", help="output directory (default runs/infogan)")
+    infogan.add_argument("--noise", type=_int_between(0), default=62, help="incompressible noise size (default 62)")
+    infogan.add_argument("--categorical", type=_int_between(2), nargs="*", default=[10], metavar="K",
+                         help="values of each categorical code (default: one code with 10)")
+    infogan.add_argument("--continuous", type=_int_between(0), default=2, help="continuous codes (default 2)")
+    infogan.add_argument("--continuous-weight", type=_positive_float, default=0.1,
+                         help="weight of the continuous codes' likelihood (default 0.1; see docs)")
+    infogan.set_defaults(handler=_cli_images.train_infogan)
+
     def model_command(name, help_text, description):
         cmd = commands.add_parser(name, help=help_text, description=description)
         cmd.add_argument("model", metavar="MODEL", help="a gan.keras file (or a generator.keras with --latent)")
@@ -152,6 +173,8 @@ def _add_image_commands(commands, tasks):
     sample.add_argument("--out", default=None, help="PNG grid to write (default samples.png unless --npy)")
     sample.add_argument("--npy", default=None, help="also write the images as a NumPy .npy file")
     sample.add_argument("--cols", type=_int_between(1), default=None, help="images per grid row")
+    sample.add_argument("--code", action="append", default=None, metavar="NAME=VALUE",
+                        help="InfoGAN: pin a code, e.g. --code cat0=3 --code cont1=-1.5 (the rest is sampled)")
     sample.set_defaults(handler=_cli_images.sample)
 
     evaluate = model_command("evaluate", "Fréchet distance and classifier score of a saved model",
@@ -161,6 +184,29 @@ def _add_image_commands(commands, tasks):
     evaluate.add_argument("--n", type=_int_between(2), default=10_000, help="images per set (default 10000)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(handler=_cli_images.evaluate)
+
+
+def _add_export_command(commands):
+    from kgan import _cli_export
+
+    export = commands.add_parser(
+        "export", help="write a SavedModel for TF Serving (or ONNX) to BASE/NAME/VERSION/",
+        description=("Export a saved GAN or generator for serving: a plain TensorFlow SavedModel (signatures "
+                     "serving_default and sample, TF Serving warm-up requests) or an ONNX file, in TF Serving's "
+                     "layout BASE/NAME/VERSION/. Loading it needs neither kgan nor Python code."))
+    export.add_argument("model", metavar="MODEL", help="a gan.keras file, or a generator.keras (see --latent)")
+    export.add_argument("base", metavar="BASE", help="the models folder, e.g. export (TF Serving's model base path is BASE/NAME)")
+    export.add_argument("--name", required=True, help="model name: the NAME folder and TF Serving's /v1/models/NAME")
+    export.add_argument("--version", type=_int_between(1), default=None,
+                        help="version folder, a positive integer (default: the next free one, 1 for a new model)")
+    export.add_argument("--format", choices=("saved_model", "onnx"), default="saved_model",
+                        help="saved_model (default, for TF Serving) or onnx (BASE/NAME/VERSION/model.onnx, onnxruntime)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing version folder")
+    export.add_argument("--latent", choices=("uniform", "normal"), default=None,
+                        help="the prior of a bare generator.keras, for the 'sample' signature (uniform: U(-1, 1))")
+    export.add_argument("--no-warmup", dest="warmup", action="store_false",
+                        help="skip assets.extra/tf_serving_warmup_requests (which needs tensorflow-serving-api)")
+    export.set_defaults(handler=_cli_export.export)
 
 
 def _train_gaussian_1d(args) -> int:

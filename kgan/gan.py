@@ -165,6 +165,31 @@ class GAN(keras.Model):
             name=name,
         )
 
+    @classmethod
+    def infogan(cls, image_shape, noise: int = 62, categorical=(10,), continuous: int = 2, width: int = 64,
+                seed=None, name: str = "infogan") -> GAN:
+        """DCGAN networks with InfoGAN's structured code and a Q head on D.
+
+        Compile it with the mutual-information term:
+
+        ```python
+        gan = kgan.GAN.infogan((28, 28, 1))                  # 62 noise + one 10-way + two continuous codes
+        gan.compile(terms=[kgan.terms.MutualInformation(gan.latent)])
+        ```
+        """
+        from kgan.nets import dcgan as dcgan_nets
+        from kgan.nets import info
+
+        code = latent_lib.InfoCode(noise, categorical, continuous)
+        discriminator = dcgan_nets.dcgan_discriminator(image_shape, width, seed=None if seed is None else seed + 1000)
+        return cls(
+            generator=dcgan_nets.dcgan_generator(image_shape, code.dim, width, seed=seed),
+            discriminator=info.with_code_head(discriminator, code),
+            latent=code,
+            seed=seed,
+            name=name,
+        )
+
     # ------------------------------------------------------------------ checks
     def _check_latent_matches_generator(self):
         shape = _static_shape(self.generator)  # the latent input comes first

@@ -100,3 +100,26 @@ def test_evaluate_prints_generated_and_real_rows(trained, capsys):
     assert names == ["generated vs real test", "real train vs real test", "real test"]
     generated, real = report["rows"][0], report["rows"][1]
     assert generated["frechet_distance"] > real["frechet_distance"]  # noise-trained GAN vs real clothes
+
+
+def test_train_infogan_and_sample_with_fixed_codes(tmp_path):
+    x = np.random.default_rng(0).integers(0, 256, (32, 28, 28), dtype=np.uint8)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "info"
+    assert cli.main(["train", "infogan", "--data", str(tmp_path / "x.npy"), "--epochs", "1", "--batch-size", "16",
+                     "--width", "2", "--noise", "4", "--categorical", "3", "--continuous", "1", "--quiet",
+                     "--out", str(out)]) == 0
+    assert (out / "traversal_cat0.png").exists() and (out / "gan.keras").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "mutual_information_g" in metrics["final"]
+    assert cli.main(["sample", str(out / "gan.keras"), "--n", "3", "--code", "cat0=2", "--code", "cont0=-1.5",
+                     "--npy", str(tmp_path / "a.npy")]) == 0
+    assert cli.main(["sample", str(out / "gan.keras"), "--n", "3", "--code", "cat0=2", "--code", "cont0=1.5",
+                     "--npy", str(tmp_path / "b.npy")]) == 0
+    assert not np.allclose(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))  # the pinned code matters
+
+
+def test_sample_code_errors(trained, capsys):
+    out, _, _ = trained
+    assert cli.main(["sample", str(out / "gan.keras"), "--code", "cat0=1", "--out", os.devnull]) == 1
+    assert "InfoCode" in capsys.readouterr().err

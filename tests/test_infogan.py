@@ -88,3 +88,20 @@ def test_mismatched_code_and_missing_head_are_clear_errors():
     other = kgan.latent.InfoCode(noise=5, categorical=[2, 2], continuous=2)
     with pytest.raises(ValueError, match="not the GAN's latent prior"):
         _info_gan().compile(terms=[kgan.terms.MutualInformation(other)])
+
+
+def test_code_traversal_layout():
+    from kgan.apps import latent
+
+    g = kgan.nets.mlp(CODE.dim, 4 * 4, hidden=(8,))
+    x = keras.Input((4, 4, 1))
+    d = keras.Model(x, keras.layers.Dense(1)(keras.layers.Flatten()(x)))
+    image_gan = kgan.GAN(keras.Sequential([g, keras.layers.Reshape((4, 4, 1))]),
+                         kgan.nets.with_code_head(d, CODE), latent=CODE)
+    grid = latent.code_traversal(image_gan, categorical=0, continuous=1, steps=5)
+    assert grid.shape == (3 * 4 + 4 * 2, 5 * 4 + 6 * 2, 1)  # 3 values of cat0 x 5 steps of cont1
+    assert latent.code_traversal(image_gan, categorical=1, continuous=None).shape == (2 * 4 + 3 * 2, 4 + 2 * 2, 1)
+    with pytest.raises(ValueError, match="continuous=5"):
+        latent.code_traversal(image_gan, continuous=5)
+    with pytest.raises(TypeError, match="InfoCode"):
+        latent.code_traversal(kgan.GAN.dcgan((28, 28, 1), width=2))

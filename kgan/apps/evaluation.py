@@ -34,11 +34,15 @@ class Sampler:
     generator: keras.Model
     latent: latent_lib.Prior
 
-    def generate(self, n: int, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
+    def generate(self, n: int, seed: int = 0, batch_size: int = 1000, fixed: dict | None = None) -> np.ndarray:
+        """``n`` images in [-1, 1]; ``fixed`` pins InfoGAN codes (``{"cat0": 3, "cont1": -1.5}``)."""
+        if fixed and not isinstance(self.latent, latent_lib.InfoCode):
+            raise ValueError(f"Fixing codes needs an InfoGAN (kgan.latent.InfoCode prior); this one has {self.latent!r}.")
         seeds = keras.random.SeedGenerator(seed)
         chunks = []
         for start in range(0, n, batch_size):
-            z = self.latent.sample(min(batch_size, n - start), seed=seeds)
+            size = min(batch_size, n - start)
+            z = self.latent.sample(size, seed=seeds, fixed=fixed) if fixed else self.latent.sample(size, seed=seeds)
             chunks.append(np.asarray(self.generator(z, training=False)))
         return np.concatenate(chunks)
 

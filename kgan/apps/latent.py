@@ -20,7 +20,7 @@ import numpy as np
 
 from kgan import _grid
 
-__all__ = ["ArithmeticResult", "codes_by_class", "interpolate", "interpolation_strip", "slerp", "vector_arithmetic"]
+__all__ = ["ArithmeticResult", "code_traversal", "codes_by_class", "interpolate", "interpolation_strip", "slerp", "vector_arithmetic"]
 
 METHODS = ("linear", "slerp")
 
@@ -173,3 +173,46 @@ def vector_arithmetic(gan, plus, minus=(), samples: int = 8, noise: float = 0.25
         code=code,
         images=_decode(gan, results),
     )
+
+
+def code_traversal(gan, categorical: int = 0, continuous: int | None = 0, steps: int = 9, span=(-2.0, 2.0),
+                   seed: int = 0) -> np.ndarray:
+    """InfoGAN's figure: rows over a categorical code's values, columns over a continuous code.
+
+    Everything else (noise and the other codes) is drawn once with ``seed`` and
+    kept fixed, so each row shows what the categorical code controls and each
+    column what the continuous code does, from ``span[0]`` to ``span[1]``
+    (beyond the [-1, 1] training range, as in the paper).
+
+    Args:
+        gan: a `kgan.GAN` whose latent prior is a `kgan.latent.InfoCode`.
+        categorical: index of the categorical code for the rows.
+        continuous: index of the continuous code for the columns (None: one
+            column, a fixed random value).
+        steps: columns.
+
+    Returns a uint8 image ``(H, W, C)``; rows x columns = K x steps.
+    """
+    from kgan.latent import InfoCode
+
+    code = gan.latent
+    if not isinstance(code, InfoCode):
+        raise TypeError(f"code_traversal needs a GAN whose latent is a kgan.latent.InfoCode, not {code!r}.")
+    if not 0 <= categorical < len(code.categorical):
+        raise ValueError(f"categorical={categorical}: this code has {len(code.categorical)} categorical code(s).")
+    if continuous is not None and not 0 <= continuous < code.continuous:
+        raise ValueError(f"continuous={continuous}: this code has {code.continuous} continuous code(s).")
+    base = np.asarray(code.sample(1, seed=keras.random.SeedGenerator(seed)))[0]
+    values = np.linspace(span[0], span[1], steps) if continuous is not None else [None]
+    k = code.categorical[categorical]
+    start = code.noise + sum(code.categorical[:categorical])
+    cont_start = code.noise + sum(code.categorical)
+    rows = []
+    for c in range(k):
+        for v in values:
+            z = base.copy()
+            z[start:start + k] = np.eye(k)[c]
+            if v is not None:
+                z[cont_start + continuous] = v
+            rows.append(z)
+    return _grid.image_grid(_decode(gan, np.stack(rows)), cols=len(values))
