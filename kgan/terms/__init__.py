@@ -10,6 +10,7 @@ Write your own by subclassing `Term`; see `kgan.terms.base`.
 from kgan.terms.base import DISCRIMINATOR, GENERATOR, Step, Term, get
 from kgan.terms.feature_matching import FeatureMatching
 from kgan.terms.gradient_penalty import GradientPenalty
+from kgan.terms.historical_averaging import HistoricalAveraging
 from kgan.terms.mutual_information import MutualInformation
 
-__all__ = ["DISCRIMINATOR", "GENERATOR", "FeatureMatching", "GradientPenalty", "MutualInformation", "Step", "Term", "get"]
+__all__ = ["DISCRIMINATOR", "GENERATOR", "FeatureMatching", "GradientPenalty", "HistoricalAveraging", "MutualInformation", "Step", "Term", "get"]
