@@ -247,3 +247,24 @@ def test_sample_grid_writes_pngs_of_the_right_size(tmp_path):
 def test_sample_grid_rejects_mismatched_conditions(tmp_path):
     with pytest.raises(ValueError, match="one per image"):
         kgan.callbacks.SampleGrid(tmp_path, n=4, condition=np.zeros(3))
+
+
+def test_generator_ema_averages_the_weights():
+    gan = kgan.GAN.dcgan((28, 28, 1), latent_dim=4, width=2, seed=0)
+    gan.compile()
+    x = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    ema = kgan.callbacks.GeneratorEMA(decay=0.5)
+    start = [w.copy() for w in gan.generator.get_weights()]
+    snapshots = []
+    track = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: snapshots.append(
+        [w.copy() for w in gan.generator.get_weights()]))
+    gan.fit(kgan.data.images(x, batch_size=16, shuffle=False), epochs=1, callbacks=[track, ema], verbose=0)
+    # Recompute the average by hand from the live weights after each batch (kernel of the projection).
+    expected = start[0]
+    for snap in snapshots:
+        expected = 0.5 * expected + 0.5 * snap[0]
+    np.testing.assert_allclose(ema.ema_generator.get_weights()[0], expected, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(ema.ema_generator.get_weights()[0], gan.generator.get_weights()[0])
+    assert ema.generate(3).shape == (3, 28, 28, 1)
+    with pytest.raises(ValueError, match="decay"):
+        kgan.callbacks.GeneratorEMA(decay=1.0)
