@@ -44,3 +44,29 @@ def test_mlp_builds_the_requested_layers():
     assert all(d.activation is keras.activations.tanh for d in dense)
     with pytest.raises(ValueError, match="hidden"):
         kgan.nets.mlp(1, 1, hidden=(0,))
+
+
+def test_minibatch_discrimination_sees_the_batch(tmp_path):
+    import keras
+
+    layer = kgan.layers.MinibatchDiscrimination(num_kernels=3, kernel_dim=2)
+    x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+    out = np.asarray(layer(x))
+    assert out.shape == (4, 5 + 3)
+    np.testing.assert_allclose(out[:, :5], x)  # the input passes through
+    # Closeness of sample 0 depends on the other samples: change them and it changes.
+    other = np.asarray(layer(np.concatenate([x[:1], x[1:] * 10])))
+    assert not np.allclose(out[0, 5:], other[0, 5:])
+    # A collapsed batch (all samples equal) gives the maximal closeness n - 1 for every kernel.
+    np.testing.assert_allclose(np.asarray(layer(np.repeat(x[:1], 4, 0)))[:, 5:], 3.0, rtol=1e-6)
+    # A GAN whose D holds one runs D on real and fake separately.
+    inputs = keras.Input((1,))
+    d = keras.Model(inputs, keras.layers.Dense(1)(kgan.layers.MinibatchDiscrimination(2, 2)(inputs)))
+    gan = kgan.GAN(kgan.nets.mlp(1, 1, hidden=(4,)), d, latent=1)
+    gan.compile()
+    gan.fit(np.zeros((32, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+    assert gan._joint_d_call is False
+    gan.save(tmp_path / "gan.keras")
+    assert kgan.GAN.from_file(tmp_path / "gan.keras").discriminator.layers[1].num_kernels == 2
+    with pytest.raises(ValueError, match="Flatten"):
+        kgan.layers.MinibatchDiscrimination()(np.zeros((2, 3, 3), "float32"))
