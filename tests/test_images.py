@@ -196,6 +196,18 @@ def test_missing_named_dataset_says_how_to_get_it(tmp_path):
         kgan.data.images("cifar10", batch_size=4, loader="internet")
 
 
+def test_download_false_uses_only_the_keras_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: pytest.fail("must not try to download"))
+    with pytest.raises(kgan.data.DatasetNotFoundError, match="keras.datasets cache"):
+        kgan.data.images("mnist", batch_size=4, loader="keras", download=False)
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "mnist.npz").write_bytes(b"")  # a cached file: now load_data (from cache) is used
+    x = np.zeros((4, 28, 28), np.uint8)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((x, np.arange(4)), (x, np.arange(4))))
+    assert _first(kgan.data.images("mnist", batch_size=4, loader="keras", download=False)).shape == (4, 28, 28, 1)
+
+
 def test_tfds_code_path_with_mock_data():
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=12):

@@ -90,7 +90,8 @@ def interpolation_strip(gan, rows: int = 4, steps: int = 8, method: str = "slerp
     return _grid.image_grid(_decode(gan, walks), cols=steps)
 
 
-def codes_by_class(gan, classifier, classes, per_class: int = 3, pool: int = 2000, seed: int = 0) -> dict:
+def codes_by_class(gan, classifier, classes, per_class: int = 3, pool: int = 2000, seed: int = 0,
+                   strict: bool = True) -> dict:
     """Latent codes whose images a classifier assigns most confidently to each class.
 
     The DCGAN paper picked its exemplars (smiling woman, neutral man, ...) by
@@ -98,7 +99,8 @@ def codes_by_class(gan, classifier, classes, per_class: int = 3, pool: int = 200
     picks them reproducibly: draw ``pool`` codes, keep the ``per_class`` most
     confident for each class in ``classes``.
 
-    Returns ``{class: codes of shape (per_class, dim)}``.
+    Returns ``{class: codes of shape (per_class, dim)}``; with ``strict=False``
+    classes with too few samples are left out instead of raising.
     """
     codes = _draw(gan, pool, seed)
     images = _decode(gan, codes)
@@ -108,6 +110,8 @@ def codes_by_class(gan, classifier, classes, per_class: int = 3, pool: int = 200
     for c in classes:
         members = np.flatnonzero(predicted == c)
         if len(members) < per_class:
+            if not strict:
+                continue
             raise ValueError(
                 f"Only {len(members)} of {pool} samples are classified as class {c}; need {per_class}. "
                 "Raise pool=, or train the GAN longer (it may not produce this class)."

@@ -95,6 +95,19 @@ def _load_keras(name, split):
     return x, np.asarray(y).reshape(-1).astype(np.int64)
 
 
+# What keras.datasets.<name>.load_data() leaves in its cache folder.
+_KERAS_CACHE_FILES = {"mnist": "mnist.npz", "fashion_mnist": "fashion-mnist", "cifar10": "cifar-10-batches-py",
+                      "cifar100": "cifar-100-python"}
+
+
+def _keras_cache_dir() -> str:
+    return os.path.join(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")), "datasets")
+
+
+def _keras_cached(name) -> bool:
+    return os.path.exists(os.path.join(_keras_cache_dir(), _KERAS_CACHE_FILES.get(name, "\0")))
+
+
 def _debian_directory(name, data_dir):
     # An explicit data_dir is the only place searched: the user said where the data is.
     candidates = [data_dir] if data_dir else [_idx.DEBIAN_LOCATIONS.get(name, (None,))[0]]
@@ -162,12 +175,16 @@ def _load_named(name, split, labels, loader, data_dir, download):
             return "arrays", _idx.load_split(directory, split)
         where = data_dir or _idx.DEBIAN_LOCATIONS.get(name, ("(no known location)",))[0]
         attempts.append(("IDX files (Debian package)", f"none under {where}"))
-    if loader in ("auto", "keras") and name in KERAS_DATASETS and (download or loader == "keras"):
-        _check_split(split, "Keras")
-        try:  # reads Keras' cache (~/.keras/datasets) first, downloads otherwise
-            return "arrays", _load_keras(name, split)
-        except Exception as e:  # noqa: BLE001 - network errors come in many types
-            attempts.append(("keras.datasets download", _short(e)))
+    if loader in ("auto", "keras") and name in KERAS_DATASETS:
+        cached = _keras_cached(name)
+        if cached or download:
+            _check_split(split, "Keras")
+            try:  # reads Keras' cache (~/.keras/datasets) first, downloads otherwise
+                return "arrays", _load_keras(name, split)
+            except Exception as e:  # noqa: BLE001 - network errors come in many types
+                attempts.append(("keras.datasets " + ("cache" if cached else "download"), _short(e)))
+        else:
+            attempts.append(("keras.datasets cache", f"nothing under {_keras_cache_dir()} (download=False)"))
     if loader in ("auto", "tfds") and download:
         if _tfds() is None:
             attempts.append(("TFDS download", "tensorflow-datasets is not installed"))
