@@ -45,9 +45,9 @@ if _keras.backend.backend() != "tensorflow":  # train_step uses tf.GradientTape 
         "Set KERAS_BACKEND=tensorflow before importing keras."
     )
 
-from kgan import apps, callbacks, data, latent, layers, losses, metrics, nets, terms  # noqa: E402
+from kgan import apps, callbacks, data, export, latent, layers, losses, metrics, nets, terms  # noqa: E402
 from kgan.gan import GAN  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "apps", "callbacks", "data", "latent", "layers", "losses", "metrics", "nets", "terms", "__version__"]
+__all__ = ["GAN", "apps", "callbacks", "data", "export", "latent", "layers", "losses", "metrics", "nets", "terms", "__version__"]

@@ -45,7 +45,11 @@ def export(args) -> int:
     except (ValueError, TypeError, OSError, ImportError, NotImplementedError) as err:
         return _fail(str(err))
     if args.format == "onnx":
-        print(f"wrote {written} (inputs: latent[, condition]; outputs: images, images_uint8; any batch size)")
+        import onnx
+
+        graph = onnx.load(str(written)).graph
+        names = [", ".join(t.name for t in tensors) for tensors in (graph.input, graph.output)]
+        print(f"wrote {written} (inputs: {names[0]}; outputs: {names[1]}; any batch size; run it with onnxruntime)")
         return 0
     signatures = export_lib.signatures(written)
     print(f"wrote {written}" + ("" if args.warmup else " (no warm-up requests)"))

@@ -192,8 +192,9 @@ def _add_export_command(commands):
     export = commands.add_parser(
         "export", help="write a SavedModel for TF Serving (or ONNX) to BASE/NAME/VERSION/",
         description=("Export a saved GAN or generator for serving: a plain TensorFlow SavedModel (signatures "
-                     "serving_default and sample, TF Serving warm-up requests) or an ONNX file, in TF Serving's "
-                     "layout BASE/NAME/VERSION/. Loading it needs neither kgan nor Python code."))
+                     "serving_default and sample, plus codes and sample_codes for InfoGAN; TF Serving warm-up "
+                     "requests) or an ONNX file, in TF Serving's layout BASE/NAME/VERSION/. Loading it needs "
+                     "neither kgan nor Python code."))
     export.add_argument("model", metavar="MODEL", help="a gan.keras file, or a generator.keras (see --latent)")
     export.add_argument("base", metavar="BASE", help="the models folder, e.g. export (TF Serving's model base path is BASE/NAME)")
     export.add_argument("--name", required=True, help="model name: the NAME folder and TF Serving's /v1/models/NAME")

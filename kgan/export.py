@@ -8,20 +8,26 @@ images = kgan.export.images_from_response(response.json())      # (n, h, w, c) u
 
 The SavedModel holds only TensorFlow graphs and weights: loading it needs
 neither kgan nor any Python code (``tf.saved_model.load``, ``saved_model_cli``,
-TF Serving). It is written in TF Serving's layout ``BASE/NAME/VERSION/`` with
-two signatures, whose names are stable:
+TF Serving). It is written in TF Serving's layout ``BASE/NAME/VERSION/``; the
+names of its signatures and of their inputs and outputs are stable:
 
 | signature | inputs | outputs |
 |---|---|---|
-| ``serving_default`` | ``latent`` float32 ``[None, latent_dim]`` (+ ``condition``) | ``images``, ``images_uint8`` |
-| ``sample`` | ``batch_size`` int32 ``[]``, ``seed`` int64 ``[]`` (+ ``condition``) | ``images``, ``images_uint8`` |
+| ``serving_default`` | ``latent`` float32 ``[None, latent_dim]`` | ``images``, ``images_uint8`` |
+| ``sample`` | ``batch_size`` int32 ``[]``, ``seed`` int64 ``[]`` | ``images``, ``images_uint8`` |
+| ``codes`` (InfoGAN) | ``noise`` float32 ``[None, noise]``, ``cat0``... int32 ``[None]``, ``cont0``... float32 ``[None]`` | the same |
+| ``sample_codes`` (InfoGAN) | ``batch_size``, ``seed``, ``cat0``..., ``cont0``... | the same |
 
 - ``images``: float32 ``[None, H, W, C]``, the generator's output ([-1, 1] for a tanh generator);
 - ``images_uint8``: uint8 ``[None, H, W, C]``, ``round((images + 1) * 127.5)`` clipped to [0, 255];
-- ``condition``: only for a conditional generator (Keras inputs ``[z, condition]``: a class label,
-  an InfoGAN-style code, ...), with the dtype and shape of the generator's second input;
-- ``sample`` draws the latent batch inside the graph with stateless random ops: the same ``seed``
-  gives the same images, and they are the images of ``prior.sample(batch_size, seed=seed)``.
+- a conditional generator (Keras inputs ``[z, condition]``: a class label, a code, ...) adds
+  a ``condition`` input, with the dtype and shape of its second input, to every signature;
+- ``sample`` draws the latent batch inside the graph with stateless random ops: the same
+  ``seed`` gives the same images, those of ``prior.sample(batch_size, seed=seed)``;
+- a GAN with a `kgan.latent.InfoCode` prior also gets ``codes`` (its codes as named inputs,
+  one class index or value per image) and ``sample_codes`` (the noise drawn in the graph:
+  ``prior.sample(batch_size, seed=seed, fixed=codes)`` when every image has the same codes);
+- a bare generator gets ``sample`` only when given its prior (``prior=``).
 
 ``assets.extra/tf_serving_warmup_requests`` holds warm-up requests for every
 signature in TF Serving's own format, so the first real request is not slow
@@ -42,9 +48,12 @@ import numpy as np
 import tensorflow as tf
 
 from kgan import latent as latent_lib
+from kgan.gan import GAN
 
 __all__ = [
+    "CODES_SIGNATURE",
     "DEFAULT_SIGNATURE",
+    "SAMPLE_CODES_SIGNATURE",
     "SAMPLE_SIGNATURE",
     "WARMUP_FILE",
     "grpc_request",
@@ -57,9 +66,12 @@ __all__ = [
 
 DEFAULT_SIGNATURE = "serving_default"
 SAMPLE_SIGNATURE = "sample"
+CODES_SIGNATURE = "codes"  # InfoGAN (kgan.latent.InfoCode) only, like the next one
+SAMPLE_CODES_SIGNATURE = "sample_codes"
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 _IMAGES, _IMAGES_UINT8 = "images", "images_uint8"
-_LATENT, _CONDITION, _BATCH_SIZE, _SEED = "latent", "condition", "batch_size", "seed"
+_LATENT, _CONDITION, _BATCH_SIZE, _SEED, _NOISE = "latent", "condition", "batch_size", "seed", "noise"
+_SCALAR_SIGNATURES = (SAMPLE_SIGNATURE, SAMPLE_CODES_SIGNATURE)  # batch_size and seed are scalars
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PRIOR_NAMES = {"normal": lambda d: latent_lib.Normal(d), "uniform": lambda d: latent_lib.Uniform(d, -1.0, 1.0)}
 _INSTALL_HINT = "pip install 'kgan[serving]'"
@@ -70,21 +82,18 @@ class _Exported:
     """The generator, its prior (or None) and the input specs of the signatures."""
 
     def __init__(self, model, prior):
-        from kgan.gan import GAN  # gan.py imports nothing from here; late import keeps the layering plain
-
         if isinstance(model, GAN):
             generator, prior = model.generator, model.latent if prior is None else prior
         elif isinstance(model, keras.Model):
             generator = model
         else:
-            raise TypeError(
-                f"Export a kgan.GAN or a generator keras.Model, got {type(model).__name__}."
-            )
+            raise TypeError(f"Export a kgan.GAN or a generator keras.Model, got {type(model).__name__}.")
         specs = _input_specs(generator, prior)
         self.generator = generator
         self.latent_spec = specs[0]
         self.condition_spec = specs[1] if len(specs) > 1 else None
         self.prior = None if prior is None else _get_prior(prior, self.latent_spec)
+        self.code = self.prior if isinstance(self.prior, latent_lib.InfoCode) else None
 
     def images(self, latent, condition=None):
         """Both outputs for a latent batch; BatchNormalization and Dropout in inference mode."""
@@ -101,38 +110,86 @@ class _Exported:
     def endpoints(self):
         """(name, function, input specs) of every signature, ``serving_default`` first."""
         cond = [] if self.condition_spec is None else [self.condition_spec]
+        found = [(DEFAULT_SIGNATURE, lambda latent, *c: self.images(latent, *c), [self.latent_spec, *cond])]
+        if self.prior is None:
+            return found
+        draw = _latent_sampler(self.prior)
+        scalars = [tf.TensorSpec([], tf.int32, name=_BATCH_SIZE), tf.TensorSpec([], tf.int64, name=_SEED)]
 
-        def serve(latent, condition=None):
-            return self.images(latent, condition)
+        def sample(batch_size, seed, *c):
+            batch_size = _checked_batch_size(batch_size, c)
+            return self.images(draw(batch_size, seed), *c)
 
-        found = [(DEFAULT_SIGNATURE, serve, [self.latent_spec, *cond])]
-        if self.prior is not None:
-            draw = _latent_sampler(self.prior)
+        found.append((SAMPLE_SIGNATURE, sample, scalars + cond))
+        if self.code is None:
+            return found
+        code_specs = _code_specs(self.code)
+        noise_spec = [tf.TensorSpec([None, self.code.noise], tf.float32, name=_NOISE)] if self.code.noise else []
 
-            def sample(batch_size, seed, condition=None):
-                if condition is not None:  # checked before drawing, for a clear message
-                    check = tf.debugging.assert_equal(
-                        batch_size, tf.shape(condition, out_type=batch_size.dtype)[0],
-                        message="batch_size must equal the number of conditions (condition's first dimension)")
-                    with tf.control_dependencies([check]):
-                        batch_size = tf.identity(batch_size)
-                return self.images(draw(batch_size, seed), condition)
+        def codes(*args):
+            noise = args[0] if self.code.noise else None
+            given, c = _split_codes(code_specs, args[len(noise_spec):])
+            return self.images(_flat_code(self.code, noise, given), *c)
 
-            scalars = [tf.TensorSpec([], tf.int32, name=_BATCH_SIZE), tf.TensorSpec([], tf.int64, name=_SEED)]
-            found.append((SAMPLE_SIGNATURE, sample, scalars + cond))
+        def sample_codes(batch_size, seed, *args):
+            given, c = _split_codes(code_specs, args)
+            batch_size = _checked_batch_size(batch_size, list(given.values()) + c)
+            noise = self.code.split(draw(batch_size, seed))["noise"]  # the noise prior.sample(fixed=codes) draws
+            return self.images(_flat_code(self.code, noise, given), *c)
+
+        found.append((CODES_SIGNATURE, codes, noise_spec + code_specs + cond))
+        found.append((SAMPLE_CODES_SIGNATURE, sample_codes, scalars + code_specs + cond))
         return found
 
     def example_inputs(self, signature, batch_size):
-        """Zeros (a real latent draw for ``sample``) as the inputs of one request: for warm-up."""
+        """The inputs of one warm-up request: zero latents (seed 0), zero codes and conditions."""
         inputs = {}
-        if signature == SAMPLE_SIGNATURE:
+        if signature in _SCALAR_SIGNATURES:
             inputs = {_BATCH_SIZE: np.int32(batch_size), _SEED: np.int64(0)}
-        else:
+        if signature == DEFAULT_SIGNATURE:
             inputs[_LATENT] = np.zeros((batch_size, *self.latent_spec.shape[1:]), np.float32)
+        if signature == CODES_SIGNATURE and self.code.noise:
+            inputs[_NOISE] = np.zeros((batch_size, self.code.noise), np.float32)
+        if signature in (CODES_SIGNATURE, SAMPLE_CODES_SIGNATURE):
+            inputs.update({s.name: np.zeros(batch_size, s.dtype.as_numpy_dtype) for s in _code_specs(self.code)})
         if self.condition_spec is not None:
             shape = (batch_size, *(d or 1 for d in self.condition_spec.shape[1:]))
             inputs[_CONDITION] = np.zeros(shape, self.condition_spec.dtype.as_numpy_dtype)
         return inputs
+
+
+def _checked_batch_size(batch_size, per_image):
+    """``batch_size``, once checked against the first dimension of the per-image inputs."""
+    checks = [tf.debugging.assert_equal(batch_size, tf.shape(t, out_type=batch_size.dtype)[0],
+                                        message=f"batch_size must equal the length of {t.name.split(':')[0]}")
+              for t in per_image]
+    with tf.control_dependencies(checks):  # checked before drawing, for a clear message
+        return tf.identity(batch_size)
+
+
+def _code_specs(code):
+    """InfoGAN's codes as named per-image inputs: ``cat0, ...`` (int32 class) and ``cont0, ...`` (float32)."""
+    return [tf.TensorSpec([None], tf.int32 if name.startswith("cat") else tf.float32, name=name)
+            for name in code.code_names]
+
+
+def _split_codes(code_specs, args):
+    """(``{code name: tensor}``, [condition] or []) from a signature's positional inputs."""
+    return dict(zip((s.name for s in code_specs), args, strict=False)), list(args[len(code_specs):])
+
+
+def _flat_code(code, noise, given):
+    """InfoCode's flat latent ``[noise | one-hot categorical | continuous]`` from named parts."""
+    parts, checks = ([noise] if code.noise else []), []
+    for i, k in enumerate(code.categorical):
+        cat = given[f"cat{i}"]
+        checks.append(tf.debugging.assert_less(cat, k, message=f"cat{i} must be a class index below {k}"))
+        checks.append(tf.debugging.assert_non_negative(cat, message=f"cat{i} must be a class index >= 0"))
+        parts.append(tf.one_hot(cat, k, dtype=tf.float32))
+    if code.continuous:
+        parts.append(tf.stack([given[f"cont{j}"] for j in range(code.continuous)], axis=-1))
+    with tf.control_dependencies(checks):
+        return tf.concat(parts, axis=-1)
 
 
 def _input_specs(generator, prior):
@@ -164,7 +221,7 @@ def _input_specs(generator, prior):
 def _prior_object(prior, spec):
     if isinstance(prior, str):
         if prior not in _PRIOR_NAMES:
-            raise ValueError(f"prior={prior!r}: use one of {sorted(_PRIOR_NAMES)} (U(-1, 1)) or a kgan.latent prior.")
+            raise ValueError(f"prior={prior!r}: use 'normal', 'uniform' (U(-1, 1)) or a kgan.latent prior.")
         if spec is None:
             raise ValueError("A prior given by name needs a generator with a known latent input size.")
         return _PRIOR_NAMES[prior](int(spec.shape[-1]))
@@ -212,11 +269,12 @@ def _latent_sampler(prior):
         "the 'sample' signature (a bare generator, no prior) or use kgan.latent.Normal/Uniform."
     )
     try:
-        first, again = (probe(tf.constant(2, tf.int32), tf.constant(7, tf.int64)) for _ in range(2))
+        first, again, other = (probe(tf.constant(3, tf.int32), tf.constant(s, tf.int64)) for s in (7, 7, 8))
     except Exception as err:  # any failure while tracing a user prior means the same thing
         raise NotImplementedError(unsupported) from err
-    if not tf.is_tensor(first) or tuple(first.shape) != (2, *prior.shape) or not np.array_equal(first, again):
-        raise NotImplementedError(unsupported)
+    if (not all(tf.is_tensor(t) and tuple(t.shape) == (3, *prior.shape) for t in (first, other))
+            or not np.array_equal(first, again) or np.array_equal(first, other)):
+        raise NotImplementedError(unsupported)  # wrong shape, ignores the seed, or not reproducible
     return draw
 
 
@@ -295,8 +353,9 @@ def saved_model(model, base_dir, name: str = "gan", version: int | None = None, 
     ```
 
     Signatures (see the module docstring for shapes and dtypes): ``serving_default``
-    (``latent`` [+ ``condition``] -> ``images``, ``images_uint8``) and, when the prior is
-    known, ``sample`` (``batch_size``, ``seed`` [+ ``condition``] -> the same outputs).
+    (``latent`` [+ ``condition``] -> ``images``, ``images_uint8``); when the prior is
+    known, ``sample`` (``batch_size``, ``seed`` [+ ``condition``] -> the same outputs);
+    with an InfoGAN prior, also ``codes`` and ``sample_codes`` (named codes ``cat0``, ``cont0``...).
 
     Args:
         model: a `kgan.GAN` (its ``latent`` prior gives the ``sample`` signature) or a
@@ -313,11 +372,12 @@ def saved_model(model, base_dir, name: str = "gan", version: int | None = None, 
             is exported. For a GAN it replaces ``gan.latent``.
 
     Raises:
-        ValueError: a bad name, version or prior. FileExistsError: the version exists
-        and ``overwrite`` is False. NotADirectoryError: a file where a folder must go.
+        ValueError: a bad name, version or prior.
+        FileExistsError: the version exists and ``overwrite`` is False.
+        NotADirectoryError: a file where a folder must go.
         ImportError: ``warmup=True`` without ``tensorflow-serving-api``.
-        NotImplementedError: a prior that cannot be sampled in the graph, or a generator
-        with more than two inputs.
+        NotImplementedError: a prior that cannot be sampled in the graph, or a
+            generator with more than two inputs.
     """
     exported = _Exported(model, prior)
     target = _version_dir(base_dir, name, version, overwrite)
@@ -443,54 +503,78 @@ def _write_warmup(path: Path, model_name, exported, signature_names, batch_sizes
                 writer.write(log.SerializeToString())
 
 
-def _request_inputs(signature, latent, condition, batch_size, seed) -> dict:
+# signature -> (required, optional) arguments of the client helpers (condition is always optional)
+_REQUEST_ARGS = {
+    DEFAULT_SIGNATURE: ({"latent"}, set()),
+    SAMPLE_SIGNATURE: ({"batch_size"}, {"seed"}),
+    CODES_SIGNATURE: ({"codes"}, {"noise"}),
+    SAMPLE_CODES_SIGNATURE: ({"batch_size", "codes"}, {"seed"}),
+}
+
+
+def _request_inputs(signature, condition=None, **given) -> dict:
     """The named input arrays of one request, with the signature's dtypes."""
-    if signature == DEFAULT_SIGNATURE:
-        if latent is None or batch_size is not None or seed is not None:
-            raise ValueError("The serving_default signature takes latent=... (and condition=...), not batch_size/seed.")
-        inputs = {_LATENT: np.asarray(latent, np.float32)}
+    if signature not in _REQUEST_ARGS:
+        raise ValueError(f"Unknown signature {signature!r}: kgan exports {', '.join(map(repr, _REQUEST_ARGS))}.")
+    required, optional = _REQUEST_ARGS[signature]
+    given = {k: v for k, v in given.items() if v is not None}
+    if not required <= set(given) <= required | optional:
+        wanted = ", ".join(f"{k}=..." for k in sorted(required)) + "".join(f" [{k}=...]" for k in sorted(optional))
+        raise ValueError(f"The {signature} signature takes {wanted} [condition=...]; got {', '.join(sorted(given))}.")
+    inputs = {}
+    if "latent" in given:
+        inputs[_LATENT] = np.asarray(given["latent"], np.float32)
         if inputs[_LATENT].ndim < 2:
             raise ValueError(f"latent must be a batch of vectors, shape (n, latent_dim); got {inputs[_LATENT].shape}.")
-    elif signature == SAMPLE_SIGNATURE:
-        if latent is not None or batch_size is None:
-            raise ValueError("The sample signature takes batch_size=... and seed=... (and condition=...), not latent.")
-        inputs = {_BATCH_SIZE: np.int32(batch_size), _SEED: np.int64(seed or 0)}
-    else:
-        raise ValueError(f"Unknown signature {signature!r}: kgan exports {DEFAULT_SIGNATURE!r} and {SAMPLE_SIGNATURE!r}.")
+    if signature in _SCALAR_SIGNATURES:
+        inputs.update({_BATCH_SIZE: np.int32(given["batch_size"]), _SEED: np.int64(given.get("seed", 0))})
+    if "noise" in given:
+        inputs[_NOISE] = np.asarray(given["noise"], np.float32)
+    for name, value in given.get("codes", {}).items():
+        if not re.fullmatch(r"(cat|cont)\d+", name):
+            raise ValueError(f"Unknown code {name!r}: InfoGAN codes are named cat0, cat1, ..., cont0, cont1, ...")
+        inputs[name] = np.asarray(value, np.int32 if name.startswith("cat") else np.float32)
     if condition is not None:
         inputs[_CONDITION] = np.asarray(condition)
     return inputs
 
 
 def rest_payload(signature: str = DEFAULT_SIGNATURE, latent=None, condition=None, batch_size=None, seed=None,
-                 columnar: bool | None = None) -> dict:
+                 noise=None, codes=None, columnar: bool | None = None) -> dict:
     """The JSON body of a TF Serving REST ``:predict`` call (``json.dumps`` it).
 
     ```python
     rest_payload(latent=np.zeros((2, 100)))         # {"signature_name": "serving_default", "instances": [...]}
     rest_payload("sample", batch_size=2, seed=0)    # {"signature_name": "sample", "inputs": {...}}
+    rest_payload("sample_codes", batch_size=2, seed=0, codes={"cat0": [3, 3], "cont0": [0.5, -0.5]})
     ```
 
-    ``serving_default`` uses the row format (``"instances"``, one object per image) unless
-    ``columnar=True``; ``sample`` always uses the columnar format (``"inputs"``), since its
-    ``batch_size`` and ``seed`` are scalars.
+    Arguments by signature (plus ``condition=``, one per image, for a conditional model):
+    ``serving_default``: ``latent``; ``sample``: ``batch_size``, ``seed`` (default 0);
+    InfoGAN's ``codes``: ``codes`` (``{"cat0": ..., "cont0": ...}``, one value per image)
+    and ``noise``; ``sample_codes``: ``batch_size``, ``seed``, ``codes``.
+
+    Per-image signatures use the row format (``"instances"``, one object per image) unless
+    ``columnar=True``; ``sample`` and ``sample_codes`` always use the columnar format
+    (``"inputs"``), since their ``batch_size`` and ``seed`` are scalars.
     """
-    inputs = _request_inputs(signature, latent, condition, batch_size, seed)
+    inputs = _request_inputs(signature, condition, latent=latent, batch_size=batch_size, seed=seed,
+                             noise=noise, codes=codes)
     if columnar is None:
-        columnar = signature == SAMPLE_SIGNATURE
-    if not columnar and signature == SAMPLE_SIGNATURE:
-        raise ValueError("The sample signature's scalar inputs need the columnar format: columnar=True.")
+        columnar = signature in _SCALAR_SIGNATURES
+    if not columnar and signature in _SCALAR_SIGNATURES:
+        raise ValueError(f"The {signature} signature's scalar inputs need the columnar format: columnar=True.")
     if columnar:
         return {"signature_name": signature, "inputs": {k: v.tolist() for k, v in inputs.items()}}
-    rows = len(inputs[_LATENT])
-    if any(len(v) != rows for v in inputs.values()):
-        raise ValueError("latent and condition must have the same number of rows.")
+    rows = {len(v) for v in inputs.values()}
+    if len(rows) != 1:
+        raise ValueError(f"Every input needs one row per image; got lengths { {k: len(v) for k, v in inputs.items()} }.")
     return {"signature_name": signature,
-            "instances": [{k: v[i].tolist() for k, v in inputs.items()} for i in range(rows)]}
+            "instances": [{k: v[i].tolist() for k, v in inputs.items()} for i in range(rows.pop())]}
 
 
 def grpc_request(model_name: str, signature: str = DEFAULT_SIGNATURE, latent=None, condition=None,
-                 batch_size=None, seed=None, version: int | None = None):
+                 batch_size=None, seed=None, noise=None, codes=None, version: int | None = None):
     """A ``tensorflow_serving.apis.predict_pb2.PredictRequest`` for TF Serving's gRPC API.
 
     ```python
@@ -499,10 +583,12 @@ def grpc_request(model_name: str, signature: str = DEFAULT_SIGNATURE, latent=Non
     images = kgan.export.images_from_response(response)
     ```
 
+    The arguments are those of `rest_payload`; each input gets its signature's dtype.
     Needs ``tensorflow-serving-api`` (``pip install 'kgan[serving]'``).
     """
-    return _predict_request(model_name, signature, _request_inputs(signature, latent, condition, batch_size, seed),
-                            version)
+    inputs = _request_inputs(signature, condition, latent=latent, batch_size=batch_size, seed=seed,
+                             noise=noise, codes=codes)
+    return _predict_request(model_name, signature, inputs, version)
 
 
 def images_from_response(response, output: str = _IMAGES_UINT8) -> np.ndarray:
