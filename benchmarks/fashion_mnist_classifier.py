@@ -1,6 +1,6 @@
 """Train the project's Fashion-MNIST evaluation classifier and ship it with the package.
 
-    python benchmarks/fashion_mnist_classifier.py          # ~10 minutes on 2 CPU cores
+    python benchmarks/fashion_mnist_classifier.py          # ~30 minutes on 2 idle CPU cores
 
 Writes kgan/assets/fashion_mnist_classifier.keras (the feature model of
 kgan.metrics.FrechetDistance for "fashion_mnist") and

@@ -62,7 +62,8 @@ def _train_images(args, kind) -> int:
     try:
         gan = _build(kind, image_shape, args)
     except ValueError as err:
-        return _fail(f"{err} (use --image-size 32 to resize)")
+        hint = " (use --image-size 32 to resize)" if "DCGAN nets support" in str(err) else ""
+        return _fail(f"{err}{hint}")
     guard = kgan.callbacks.TerminateOnNonFinite(verbose=False)
     grids = kgan.callbacks.SampleGrid(out / "samples", n=64, seed=args.seed)
     started = time.perf_counter()
@@ -129,8 +130,9 @@ def sample(args) -> int:
         written.append(_grid.save_png(args.out, _grid.image_grid(images, cols=args.cols)))
     if args.npy:
         Path(args.npy).parent.mkdir(parents=True, exist_ok=True)
-        np.save(args.npy, images.astype(np.float32))
-        written.append(args.npy)
+        npy = args.npy if str(args.npy).endswith(".npy") else f"{args.npy}.npy"  # what np.save writes
+        np.save(npy, images.astype(np.float32))
+        written.append(npy)
     print(f"{args.n} images {images.shape[1:]} from {args.model} (seed {args.seed}): wrote {', '.join(written)}")
     return 0
 
@@ -143,9 +145,11 @@ def _parse_codes(pairs) -> dict | None:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         try:
-            fixed[name.strip()] = int(value) if name.strip().startswith("cat") else float(value)
+            number = float(value)
         except ValueError:
             sep = ""
+        else:
+            fixed[name.strip()] = int(number) if name.strip().startswith("cat") and number == int(number) else number
         if not sep:
             raise ValueError(f"--code {pair!r}: write NAME=VALUE, e.g. cat0=3 or cont1=-1.5.")
     return fixed

@@ -85,6 +85,7 @@ class SampleGrid(keras.callbacks.Callback):
             raise ValueError(f"SampleGrid got {len(condition)} conditions for n={self.n} images: pass one per image.")
         self.paths: list[str] = []
         self._writer = None
+        self._last_epoch, self._offset = 0, None
 
     def _check_model(self):
         if not hasattr(self.model, "generate"):
@@ -106,12 +107,21 @@ class SampleGrid(keras.callbacks.Callback):
         return path
 
     def on_train_begin(self, logs=None):
-        self.render(0)
+        # A second fit() with this callback continues the numbering instead of overwriting the
+        # earlier grids (epoch_000 is the untrained generator, drawn once); a resumed run
+        # (initial_epoch, BackupAndRestore) already gets absolute epoch numbers from Keras.
+        self._offset = None
+        if self._last_epoch == 0 and not os.path.exists(os.path.join(self.out_dir, "epoch_000.png")):
+            self.render(0)
 
     def on_epoch_end(self, epoch, logs=None):
-        last = self.params.get("epochs") if self.params else None
-        if (epoch + 1) % self.every == 0 or (last is not None and epoch + 1 == last):
-            self.render(epoch + 1)
+        if self._offset is None:
+            self._offset = self._last_epoch if epoch + 1 <= self._last_epoch else 0
+        number = epoch + 1 + self._offset
+        self._last_epoch = number
+        final = self.params.get("epochs") if self.params else None
+        if number % self.every == 0 or (final is not None and epoch + 1 == final):
+            self.render(number)
 
 
 class GeneratorEMA(keras.callbacks.Callback):
@@ -120,9 +130,10 @@ class GeneratorEMA(keras.callbacks.Callback):
     Averaged weights give smoother, often better samples than the last
     iterate (Yazici et al. 2019; used by ProGAN, BigGAN, StyleGAN). The
     average lives in ``ema_generator``, a copy of G updated after every
-    training batch (every block with ``steps_per_execution > 1``);
-    BatchNormalization statistics are copied, not averaged. Training itself
-    is unchanged.
+    training batch (with ``steps_per_execution = k``, once per block with
+    ``decay**k``); BatchNormalization statistics are copied, not averaged.
+    Training itself is unchanged. The average is kept by this callback, not
+    saved in the GAN's ``.keras`` file: save ``ema_generator`` yourself.
 
     ```python
     ema = kgan.callbacks.GeneratorEMA(decay=0.999)
@@ -134,8 +145,9 @@ class GeneratorEMA(keras.callbacks.Callback):
     Args:
         decay: weight of the old average per update (0.999: about the last
             1000 updates).
-        start: batches to wait before averaging (early weights are poor);
-            until then the copy just follows G.
+        start: generator updates to wait before averaging (early weights
+            are poor; with the default 0 the random initial weights fade as
+            ``decay**t``); until then the copy just follows G.
     """
 
     def __init__(self, decay: float = 0.999, start: int = 0):
@@ -152,6 +164,7 @@ class GeneratorEMA(keras.callbacks.Callback):
         if self.ema_generator is None:  # a second fit continues the same average
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
+            self._seen = int(self.model.g_optimizer.iterations.numpy())
         pairs = list(zip(self.ema_generator.weights, generator.weights, strict=True))
         trainable = {id(v) for v in generator.trainable_weights}
 
@@ -166,8 +179,13 @@ class GeneratorEMA(keras.callbacks.Callback):
         self._update = update
 
     def on_train_batch_end(self, batch, logs=None):
-        self._seen += 1
-        self._update(tf.constant(0.0 if self._seen <= self.start else self.decay))
+        # Count G's optimizer updates, not callback calls: with steps_per_execution = k, Keras
+        # calls this once per k steps, and the average must still decay once per update.
+        iterations = int(self.model.g_optimizer.iterations.numpy())
+        steps, self._seen = iterations - self._seen, iterations
+        if steps <= 0:
+            return
+        self._update(tf.constant(0.0 if iterations <= self.start else self.decay ** steps))
 
     def generate(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` samples from the averaged generator, with the GAN's latent prior."""

@@ -22,6 +22,11 @@ from kgan._serializable import ConfigObject
 __all__ = ["InfoCode", "Prior", "Normal", "Uniform", "Stratified", "get"]
 
 
+def _seed_stream(seed):
+    """An int (or None) seed as a SeedGenerator, so several draws in one ``sample`` differ."""
+    return seed if isinstance(seed, keras.random.SeedGenerator) else keras.random.SeedGenerator(seed)
+
+
 class Prior(ConfigObject):
     """Base class of latent priors.
 
@@ -106,6 +111,7 @@ class Stratified(Prior):
         self.low, self.high, self.jitter = float(low), float(high), float(jitter)
 
     def sample(self, batch_size, seed=None):
+        seed = _seed_stream(seed)
         grid = tf.linspace(self.low, self.high, batch_size)  # works for a dynamic batch size
         grid = ops.cast(grid, "float32")[:, None]
         if self.dim > 1:
@@ -169,12 +175,13 @@ class InfoCode(Prior):
         for name, value in fixed.items():
             if name not in self.code_names:
                 raise ValueError(f"Unknown code {name!r}; this InfoCode has {self.code_names}.")
-            if name.startswith("cat") and not 0 <= int(value) < self.categorical[int(name[3:])]:
+            if name.startswith("cat") and (int(value) != value or not 0 <= value < self.categorical[int(name[3:])]):
                 raise ValueError(f"{name}={value}: must be an integer in [0, {self.categorical[int(name[3:])]}).")
 
     def sample(self, batch_size, seed=None, fixed=None):
         fixed = dict(fixed or {})
         self._check_fixed(fixed)
+        seed = _seed_stream(seed)
         parts = [keras.random.normal((batch_size, self.noise), seed=seed)] if self.noise else []
         for i, k in enumerate(self.categorical):
             if f"cat{i}" in fixed:

@@ -51,13 +51,25 @@ def test_frechet_distance_checks_shapes_and_values():
     np.testing.assert_allclose(fd.features(np.full((2, 4, 4, 1), 255, np.uint8)), 1.0)
 
 
+class _Lookup(keras.layers.Layer):
+    """Row ``round(1000 * pixel0)`` of a fixed table: a 'classifier' with chosen outputs."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = np.asarray(table, "float32")
+
+    def call(self, x):
+        index = keras.ops.cast(keras.ops.round(x[:, 0, 0, 0] * 1000), "int32")
+        return keras.ops.take(keras.ops.convert_to_tensor(self.table), index, axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.table.shape[1])
+
+
 def _fixed_classifier(probabilities):
-    """A 'classifier' whose output for image i is row i of the given table (encoded in pixel 0)."""
-    table = keras.ops.convert_to_tensor(np.asarray(probabilities, "float32"))
     x = keras.Input((2, 2, 1))
-    index = keras.layers.Lambda(lambda t: keras.ops.cast(t[:, 0, 0, 0], "int32"))(x)
-    return keras.Model(x, keras.layers.Lambda(lambda i: keras.ops.take(table, i, axis=0))(index)), \
-        np.arange(len(probabilities), dtype="float32")[:, None, None, None] * np.ones((1, 2, 2, 1), "float32")
+    images = (np.arange(len(probabilities), dtype="float32") / 1000)[:, None, None, None] * np.ones((1, 2, 2, 1))
+    return keras.Model(x, _Lookup(probabilities)(x)), images.astype("float32")
 
 
 def test_classifier_score_bounds():

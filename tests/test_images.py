@@ -280,3 +280,29 @@ def test_generator_ema_averages_the_weights():
     assert ema.generate(3).shape == (3, 28, 28, 1)
     with pytest.raises(ValueError, match="decay"):
         kgan.callbacks.GeneratorEMA(decay=1.0)
+
+
+def test_sample_grid_second_fit_continues_numbering(tmp_path):
+    gan = kgan.GAN.dcgan((28, 28, 1), latent_dim=4, width=2, seed=0)
+    gan.compile()
+    ds = kgan.data.images(np.zeros((16, 28, 28), np.uint8), batch_size=16)
+    grid = kgan.callbacks.SampleGrid(tmp_path, n=4)
+    gan.fit(ds, epochs=2, callbacks=[grid], verbose=0)
+    untrained = (tmp_path / "epoch_000.png").read_bytes()
+    gan.fit(ds, epochs=1, callbacks=[grid], verbose=0)
+    assert sorted(os.listdir(tmp_path)) == ["epoch_000.png", "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+    assert (tmp_path / "epoch_000.png").read_bytes() == untrained
+
+
+def test_generator_ema_counts_updates_not_callback_calls():
+    gan = kgan.GAN.dcgan((28, 28, 1), latent_dim=4, width=2, seed=0)
+    gan.compile(steps_per_execution=2)
+    ema = kgan.callbacks.GeneratorEMA(decay=0.5)
+    x = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    start = gan.generator.get_weights()[0].copy()
+    gan.fit(kgan.data.images(x, batch_size=16, shuffle=False), epochs=1, callbacks=[ema], verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 4 and ema._seen == 4
+    # Two blocks of two updates: the start weights keep 0.5**4 of their share.
+    live = gan.generator.get_weights()[0]
+    assert not np.allclose(ema.ema_generator.get_weights()[0], live)
+    assert np.abs(ema.ema_generator.get_weights()[0] - start).max() > 0

@@ -58,8 +58,12 @@ def load_sampler(path, latent=None) -> Sampler:
     if isinstance(model, GAN):
         if model._generator_needs_condition():
             raise ValueError(f"{path} holds a conditional GAN: sampling it needs conditions (use the Python API).")
-        prior = model.latent if latent is None else _prior(latent, model.latent.dim)
-        return Sampler(model.generator, prior)
+        if latent is not None and _prior(latent, model.latent.dim).get_config() != model.latent.get_config():
+            raise ValueError(
+                f"{path} was trained with the prior {model.latent!r}; a different --latent would give wrong "
+                "samples. Leave --latent out for GAN files (it is for bare generator files)."
+            )
+        return Sampler(model.generator, model.latent)
     if not isinstance(model, keras.Model) or not model.inputs:
         raise TypeError(f"{path} holds a {type(model).__name__}, neither a kgan GAN nor a generator model.")
     if len(model.inputs) != 1:
@@ -103,7 +107,7 @@ class EvaluationReport:
     rows: list = field(default_factory=list)  # dicts: name, frechet_distance, classifier_score
 
     def table(self) -> str:
-        lines = [f"{self.data}, {self.n} images per set; Fréchet distance on the project classifier's "
+        lines = [f"{self.data}, {self.n} images per set; Fréchet distance on the classifier's "
                  "features (lower is better), classifier score (higher is better)",
                  f"  {'':34}{'Fréchet distance':>18}{'classifier score':>18}"]
         for r in self.rows:
@@ -138,6 +142,9 @@ def evaluate(sampler_or_images, data: str = "fashion_mnist", n: int = 10_000, se
     test = x_test[rng.choice(len(x_test), n, replace=False)] if n < len(x_test) else x_test
     train = x_train[rng.choice(len(x_train), n, replace=False)]
     if isinstance(sampler_or_images, np.ndarray):
+        if len(sampler_or_images) < n:
+            raise ValueError(f"Got {len(sampler_or_images)} generated images for n={n}: pass n images (or lower n), "
+                             "so that both sides of every comparison have the same size.")
         fake = sampler_or_images[:n]
     else:
         fake = sampler_or_images.generate(n, seed=seed)

@@ -204,6 +204,8 @@ def code_traversal(gan, categorical: int = 0, continuous: int | None = 0, steps:
         raise TypeError(f"code_traversal needs a GAN whose latent is a kgan.latent.InfoCode, not {code!r}.")
     if not 0 <= categorical < len(code.categorical):
         raise ValueError(f"categorical={categorical}: this code has {len(code.categorical)} categorical code(s).")
+    if continuous == 0 and code.continuous == 0:
+        continuous = None  # the default asks for code 0; without continuous codes, one column
     if continuous is not None and not 0 <= continuous < code.continuous:
         raise ValueError(f"continuous={continuous}: this code has {code.continuous} continuous code(s).")
     base = np.asarray(code.sample(1, seed=keras.random.SeedGenerator(seed)))[0]

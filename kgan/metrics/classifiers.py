@@ -11,7 +11,7 @@ clf = kgan.metrics.fashion_mnist_classifier()        # shipped weights, test acc
 fd = kgan.metrics.FrechetDistance(kgan.metrics.feature_extractor(clf))
 ```
 
-Rebuild it (a few minutes on two CPU cores)::
+Rebuild it (about 30 minutes on two idle CPU cores; test accuracy 0.927)::
 
     python benchmarks/fashion_mnist_classifier.py
 """
@@ -80,7 +80,7 @@ def train_fashion_mnist_classifier(epochs: int = 12, batch_size: int = 128, seed
     _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
     if path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        model.save(path)
+        keras.saving.save_model(model, path, include_optimizer=False)  # a feature model: weights only, 4x smaller
     return model, float(accuracy)
 
 
@@ -93,8 +93,8 @@ def fashion_mnist_classifier(rebuild_if_missing: bool = True) -> keras.Model:
     """The project's Fashion-MNIST classifier (softmax output, a ``"features"`` layer).
 
     Loaded from the copy shipped in the package; when that is missing (a trimmed
-    install), from ``~/.cache/kgan``; otherwise trained once (a few minutes) and
-    cached there.
+    install), from ``~/.cache/kgan``; otherwise trained once (about 30 minutes on
+    two CPU cores) and cached there.
     """
     for path in (_shipped_path(), _CACHE):
         if path and os.path.isfile(path):

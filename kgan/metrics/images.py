@@ -29,9 +29,14 @@ def _as_model_input(images, model, resize: bool) -> np.ndarray:
     images = images.astype(np.float32, copy=False)
     if not np.isfinite(images).all():
         raise ValueError("The images contain NaN/inf values (a diverged generator?): nothing to evaluate.")
+    if images.size and (images.min() < -1.01 or images.max() > 1.01):
+        raise ValueError(
+            f"Images must be in [-1, 1] (kgan's convention) or uint8; these span [{images.min():g}, "
+            f"{images.max():g}]. Scale them first, e.g. x / 127.5 - 1 for 0-255 floats."
+        )
     want = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
-    if want is None or images.shape[1:] == want:
-        return images
+    if want is None or all(w is None or w == g for w, g in zip(want, images.shape[1:], strict=False)):
+        return images  # a model with flexible (None) sizes takes the images as they are
     if images.shape[-1] != want[-1] and not resize:
         raise ValueError(f"The model expects {want[-1]}-channel images; got {images.shape[-1]} channels.")
     if not resize:
@@ -41,7 +46,8 @@ def _as_model_input(images, model, resize: bool) -> np.ndarray:
         )
     import tensorflow as tf
 
-    out = tf.image.resize(images, want[:2], antialias=True)
+    size = [g if w is None else w for w, g in zip(want[:2], images.shape[1:3], strict=True)]
+    out = tf.image.resize(images, size, antialias=True)
     if out.shape[-1] == 3 and want[-1] == 1:
         out = tf.image.rgb_to_grayscale(out)
     elif out.shape[-1] == 1 and want[-1] == 3:
@@ -49,12 +55,16 @@ def _as_model_input(images, model, resize: bool) -> np.ndarray:
     return np.clip(out.numpy(), -1.0, 1.0)
 
 
-def _predict(model, images, batch_size) -> np.ndarray:
+def _predict(model, images, batch_size, keys) -> np.ndarray:
+    """Model outputs; from a dict output, the first of ``keys`` it has."""
     chunks = []
     for start in range(0, len(images), batch_size):
         out = model(images[start:start + batch_size], training=False)
         if isinstance(out, dict):
-            out = out["features"] if "features" in out else next(iter(out.values()))
+            key = next((k for k in keys if k in out), None)
+            if key is None:
+                raise ValueError(f"The model returns a dict with keys {sorted(out)}; expected one of {list(keys)}.")
+            out = out[key]
         chunks.append(np.asarray(out, dtype=np.float64).reshape(len(images[start:start + batch_size]), -1))
     return np.concatenate(chunks)
 
@@ -72,8 +82,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     """
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     sigma1, sigma2 = np.atleast_2d(sigma1).astype(np.float64), np.atleast_2d(sigma2).astype(np.float64)
-    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
-        raise ValueError(f"Statistics of different sizes: {mu1.shape} vs {mu2.shape}.")
+    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (mu1.size, mu1.size):
+        raise ValueError(f"Statistics of different sizes: means {mu1.shape} vs {mu2.shape}, covariances "
+                         f"{sigma1.shape} vs {sigma2.shape}.")
     root = _sqrtm_psd(sigma1)
     cross = np.sqrt(np.clip(np.linalg.eigvalsh(root @ sigma2 @ root), 0, None)).sum()
     value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * cross)
@@ -109,19 +120,25 @@ class FrechetDistance:
 
     def features(self, images) -> np.ndarray:
         """Feature vectors ``(n, d)`` (float64) of the images."""
-        return _predict(self.feature_model, _as_model_input(images, self.feature_model, self.resize), self.batch_size)
+        return _predict(self.feature_model, _as_model_input(images, self.feature_model, self.resize), self.batch_size,
+                        keys=("features",))
 
     def statistics(self, images) -> tuple[np.ndarray, np.ndarray]:
         """``(mean, covariance)`` of the images' features."""
         feats = self.features(images)
         if len(feats) < 2:
             raise ValueError("The Fréchet distance needs at least 2 images per set (thousands for a stable value).")
-        return feats.mean(axis=0), np.cov(feats, rowvar=False)
+        return feats.mean(axis=0), np.atleast_2d(np.cov(feats, rowvar=False))
+
+    @staticmethod
+    def _is_statistics(x) -> bool:
+        if not isinstance(x, (tuple, list)) or len(x) != 2:
+            return False
+        mean, cov = np.asarray(x[0]), np.asarray(x[1])
+        return mean.ndim == 1 and cov.shape == (len(mean), len(mean))
 
     def _stats(self, x):
-        if isinstance(x, tuple) and len(x) == 2 and np.ndim(x[1]) == 2:
-            return x
-        return self.statistics(x)
+        return tuple(x) if self._is_statistics(x) else self.statistics(x)
 
     def __call__(self, a, b) -> float:
         """Distance between two image sets (or ``statistics(...)`` tuples)."""
@@ -153,7 +170,8 @@ class ClassifierScore:
         self.std = None
 
     def probabilities(self, images) -> np.ndarray:
-        out = _predict(self.classifier, _as_model_input(images, self.classifier, self.resize), self.batch_size)
+        out = _predict(self.classifier, _as_model_input(images, self.classifier, self.resize), self.batch_size,
+                       keys=("probabilities", "logits"))
         is_probability = np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3)
         if not is_probability:
             out = np.exp(out - out.max(axis=1, keepdims=True))

@@ -19,7 +19,7 @@ class HistoricalAveraging(Term):
     *mean* squared deviation per weight, so one ``weight`` works for networks
     of any size (the paper's sum is this value times the number of weights).
     The averages live in Keras variables: they are saved with the model and
-    survive ``BackupAndRestore``.
+    survive ``BackupAndRestore`` (compiling again starts a new average).
 
     ```python
     gan.compile(terms=[kgan.terms.HistoricalAveraging(weight=1.0)])   # reports historical_averaging_d/_g
@@ -56,7 +56,8 @@ class HistoricalAveraging(Term):
                                name=f"{self.name}_{phase[0]}_{i}")
                 for i, v in enumerate(net.trainable_variables)
             ]
-            self._counts[phase] = keras.Variable(1.0, trainable=False, aggregation="mean",
+            # Count 0: the first update folds in the compile-time weights once (not twice).
+            self._counts[phase] = keras.Variable(0.0, trainable=False, aggregation="mean",
                                                  name=f"{self.name}_{phase[0]}_count")
 
     @property
