@@ -125,11 +125,14 @@ def evaluate(n: int = 10_000):
                         "met": bool(final.get("epochs") == max(STAGES) and final["ratio_to_real"] <= 3.0)})
 
 
-def speed(steps: int = 60, rounds: int = 5):
+def speed(steps: int = 40, rounds: int = 12):
     """Images/s of kgan.GAN.fit against a minimal plain-Keras train_step, same nets, batch and pipeline.
 
     The two are measured in alternating rounds in one process, so load on the
-    machine affects both alike; the best round of each is reported.
+    machine affects both alike. This VM's speed jumps between two levels
+    (about 500 and 680 img/s here) independently of the code, so the best
+    round of each (what the code can do) and the median ratio of adjacent
+    rounds are reported.
     """
     import keras
     import tensorflow as tf
@@ -192,14 +195,18 @@ def speed(steps: int = 60, rounds: int = 5):
             timings[name].append(steps * s["batch_size"] / (time.perf_counter() - start))
     best = {name: max(v) for name, v in timings.items()}
     ratio = best["kgan"] / best["plain"]
-    print(f"{'train_step':12}{'best img/s':>12}{'all rounds':>40}")
+    paired = sorted(k / p for k, p in zip(timings["kgan"], timings["plain"], strict=True))
+    median_paired = paired[len(paired) // 2]
+    print(f"{'train_step':12}{'best img/s':>12}  all rounds")
     for name, values in timings.items():
-        print(f"{name:12}{best[name]:>12.1f}{' '.join(f'{v:.0f}' for v in values):>40}")
-    print(f"ratio kgan/plain = {ratio:.3f} (target >= 1.0)")
+        print(f"{name:12}{best[name]:>12.1f}  {' '.join(f'{v:.0f}' for v in values)}")
+    print(f"ratio kgan/plain = {ratio:.3f} best-of-{rounds} (target >= 1.0); median of adjacent-round ratios "
+          f"{median_paired:.3f}")
     _merge("speed", {"steps_per_round": steps, "rounds": rounds,
                      "images_per_second": {k: round(v, 1) for k, v in best.items()},
                      "rounds_images_per_second": {k: [round(x, 1) for x in v] for k, v in timings.items()},
-                     "ratio": round(ratio, 3), "target": ">= 1.0"})
+                     "ratio": round(ratio, 3), "median_adjacent_ratio": round(median_paired, 3),
+                     "target": ">= 1.0"})
 
 
 def probe(labels_per_class: int = 100):

@@ -28,8 +28,10 @@ class MutualInformation(Term):
     + continuous_weight * sum_j (NLL_j - log 2)``: the cross-entropy of Q's
     categorical predictions and the Gaussian negative log-likelihood of its
     continuous predictions on generated images, minus the codes' entropy.
-    So the reported value is minus the lower bound L_I: it falls to
-    ``-H(c)`` (``-log 10`` for one 10-way code) when Q recovers the codes.
+    So the reported value is minus the lower bound L_I: for categorical codes
+    it falls to ``-H(c)`` (``-log 10`` for one 10-way code) when Q recovers
+    them; a continuous code with Q's unit variance contributes at least
+    ``0.5 log(2 pi) - log 2 ~ 0.23`` (times its weight) even when recovered.
 
     Q is part of D (`kgan.nets.with_code_head`), so the D-phase value trains Q
     with the discriminator's optimizer; the G-phase value pushes G to make its
