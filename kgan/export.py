@@ -241,15 +241,18 @@ def _get_prior(prior, latent_spec):
 class _TensorSeed(keras.random.SeedGenerator):
     """A seed tensor where Keras expects a seed: ``keras.random.*`` then draws with stateless ops.
 
-    It gives exactly what an int seed gives (Keras turns ``seed=s`` into ``[s, 0]``), so the
-    in-graph draw equals ``prior.sample(n, seed=s)``.
+    It yields what ``keras.random.SeedGenerator(s)`` yields, ``[s, 0], [s, 1], ...`` (one per
+    draw, counted while tracing), and priors turn an int seed into such a generator, so the
+    in-graph draw equals ``prior.sample(n, seed=s)``, several draws per sample included.
     """
 
     def __init__(self, seed):  # no super().__init__(): no state variable, nothing to save
-        self._seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+        self._seed, self._draws = tf.cast(seed, tf.int64), 0
 
     def next(self, ordered=True):
-        return self._seed
+        value = tf.stack([self._seed, tf.constant(self._draws, tf.int64)])
+        self._draws += 1
+        return value
 
 
 def _latent_sampler(prior):
