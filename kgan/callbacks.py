@@ -81,6 +81,12 @@ class SampleGrid(keras.callbacks.Callback):
         self.n = positive_int(n, "n")
         self.every = positive_int(every, "every")
         self.seed, self.cols, self.condition, self.log_dir = int(seed), cols, condition, log_dir
+        if log_dir is not None:
+            try:
+                import tensorboard  # noqa: F401 - tf.summary.image needs it
+            except ImportError:
+                raise ImportError("SampleGrid(log_dir=...) writes TensorBoard images and needs tensorboard: "
+                                  "pip install tensorboard (or 'kgan[tuner]'), or leave log_dir out.") from None
         if condition is not None and len(condition) != self.n:
             raise ValueError(f"SampleGrid got {len(condition)} conditions for n={self.n} images: pass one per image.")
         self.paths: list[str] = []

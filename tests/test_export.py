@@ -150,9 +150,16 @@ def _launch_outside(root, cases):
     }
     (work / "plan.json").write_text(json.dumps({"jobs": jobs, "saved_model_cli": smcli, "work": str(work)}))
     (work / "outside.py").write_text(OUTSIDE)
-    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    # -S: site-packages are not processed, so kgan's (editable) installation is invisible; TF's are added by hand.
-    bootstrap = f"import sys; sys.path += {site!r}; exec(open({str(work / 'outside.py')!r}).read())"
+    # An environment without kgan: -S skips site-packages (and the .pth of an editable install);
+    # a folder of links to everything in site-packages except kgan's own files stands in for it.
+    clean = work / "site-packages-without-kgan"
+    clean.mkdir()
+    for folder in sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}):
+        for entry in os.listdir(folder):
+            if entry == "kgan" or entry.lower().startswith(("kgan-", "__editable__.kgan")) or (clean / entry).exists():
+                continue
+            (clean / entry).symlink_to(os.path.join(folder, entry))
+    bootstrap = f"import sys; sys.path.append({str(clean)!r}); exec(open({str(work / 'outside.py')!r}).read())"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     proc = subprocess.Popen([sys.executable, "-S", "-c", bootstrap, str(work / "plan.json")], cwd=work, env=env,
