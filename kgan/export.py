@@ -73,7 +73,6 @@ _IMAGES, _IMAGES_UINT8 = "images", "images_uint8"
 _LATENT, _CONDITION, _BATCH_SIZE, _SEED, _NOISE = "latent", "condition", "batch_size", "seed", "noise"
 _SCALAR_SIGNATURES = (SAMPLE_SIGNATURE, SAMPLE_CODES_SIGNATURE)  # batch_size and seed are scalars
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_PRIOR_NAMES = {"normal": lambda d: latent_lib.Normal(d), "uniform": lambda d: latent_lib.Uniform(d, -1.0, 1.0)}
 _INSTALL_HINT = "pip install 'kgan[serving]'"
 
 
@@ -220,11 +219,9 @@ def _input_specs(generator, prior):
 
 def _prior_object(prior, spec):
     if isinstance(prior, str):
-        if prior not in _PRIOR_NAMES:
-            raise ValueError(f"prior={prior!r}: use 'normal', 'uniform' (U(-1, 1)) or a kgan.latent prior.")
         if spec is None:
             raise ValueError("A prior given by name needs a generator with a known latent input size.")
-        return _PRIOR_NAMES[prior](int(spec.shape[-1]))
+        return latent_lib.from_name(prior, int(spec.shape[-1]), argument="prior")
     return prior
 
 

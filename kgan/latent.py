@@ -19,7 +19,7 @@ from keras import ops
 from kgan._checks import positive_int
 from kgan._serializable import ConfigObject
 
-__all__ = ["InfoCode", "Prior", "Normal", "Uniform", "Stratified", "get"]
+__all__ = ["InfoCode", "Prior", "Normal", "Uniform", "Stratified", "from_name", "get", "NAMES"]
 
 
 def _seed_stream(seed):
@@ -210,6 +210,22 @@ class InfoCode(Prior):
 
     def get_config(self):
         return {"noise": self.noise, "categorical": list(self.categorical), "continuous": self.continuous}
+
+
+# The priors a saved bare generator may be sampled with, by name (the command line's --latent).
+NAMES = ("normal", "uniform")
+
+
+def from_name(name: str, dim: int, argument: str = "latent") -> Prior:
+    """``"normal"``: N(0, 1); ``"uniform"``: U(-1, 1), the DCGAN preset's code.
+
+    ``argument`` names the caller's parameter in the error message.
+    """
+    if name == "normal":
+        return Normal(dim)
+    if name == "uniform":
+        return Uniform(dim, -1.0, 1.0)
+    raise ValueError(f"{argument}={name!r}: use one of {NAMES} ('uniform' is U(-1, 1)) or a kgan.latent prior.")
 
 
 def get(identifier) -> Prior:

@@ -24,7 +24,6 @@ from kgan.gan import GAN
 
 __all__ = ["EvaluationReport", "Sampler", "evaluate", "load_sampler", "project_classifier"]
 
-_LATENT_NAMES = {"normal": lambda d: latent_lib.Normal(d), "uniform": lambda d: latent_lib.Uniform(d, -1.0, 1.0)}
 
 
 @dataclass
@@ -79,9 +78,7 @@ def load_sampler(path, latent=None) -> Sampler:
 
 def _prior(latent, dim):
     if isinstance(latent, str):
-        if latent not in _LATENT_NAMES:
-            raise ValueError(f"latent={latent!r}: use one of {sorted(_LATENT_NAMES)} or a kgan.latent prior.")
-        return _LATENT_NAMES[latent](dim)
+        return latent_lib.from_name(latent, dim)
     prior = latent_lib.get(latent)
     if prior.dim != dim:
         raise ValueError(f"The latent prior has dim {prior.dim} but the generator takes {dim}.")
