@@ -323,6 +323,21 @@ class GAN(keras.Model):
             self._as_outputs(self.discriminator(fake, training=False))
         self.built = True
 
+    def discriminator_output_keys(self) -> list[str] | None:
+        """Names of D's outputs (``["logits", "features", ...]``), for terms that read them.
+
+        Read from a functional model's outputs; a subclassed D is run once on
+        a tiny generated batch. None when that cannot be done (conditional D).
+        """
+        try:
+            outputs = self.discriminator.output
+        except (AttributeError, ValueError):  # subclassed models have no symbolic output
+            if self._generator_needs_condition():
+                return None
+            fake = self.generator(self.latent.sample(2, seed=keras.random.SeedGenerator(0)), training=False)
+            outputs = self.discriminator(fake, training=False)
+        return sorted(outputs) if isinstance(outputs, dict) else ["logits"]
+
     def _generator_needs_condition(self):
         return (_input_count(self.generator) or 1) > 1
 

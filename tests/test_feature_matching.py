@@ -75,3 +75,21 @@ def test_unknown_layer_is_a_clear_error():
         _gan([kgan.terms.FeatureMatching(layer="nope")])
     with pytest.raises(ValueError, match="distance"):
         kgan.terms.FeatureMatching(distance="cosine")
+
+
+def test_subclassed_discriminator_with_a_features_output():
+    class D(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.body = keras.layers.Dense(4, activation="relu")
+            self.head = keras.layers.Dense(1)
+
+        def call(self, x, training=False):
+            h = self.body(x)
+            return {"logits": self.head(h), "features": h}
+
+    gan = kgan.GAN(kgan.nets.mlp(2, 3, hidden=(4,)), D(), latent=2)
+    gan.compile(terms=[kgan.terms.FeatureMatching()])
+    assert gan.discriminator_output_keys() == ["features", "logits"]
+    logs = gan.fit(np.random.default_rng(0).normal(size=(32, 3)).astype("float32"), batch_size=8, verbose=0).history
+    assert np.isfinite(logs["feature_matching"][-1])

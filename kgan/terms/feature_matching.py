@@ -48,18 +48,18 @@ class FeatureMatching(Term):
     def build(self, gan):
         """Find the features: an output of D, or a layer inside it."""
         self._extractor = None
-        outputs = gan.discriminator.output if hasattr(gan.discriminator, "output") else None
-        if isinstance(outputs, dict) and self.layer in outputs:
+        keys = gan.discriminator_output_keys()
+        if keys is None or self.layer in keys:  # unknown (conditional subclassed D): checked at the first step
             self.needs_real_in_generator_phase = True  # D's own call on real data provides them
             return
         try:
             layer = gan.discriminator.get_layer(self.layer)
+            layer.output  # noqa: B018 - subclassed models' layers have no symbolic output to read
         except (ValueError, AttributeError):
-            keys = sorted(outputs) if isinstance(outputs, dict) else []
             raise ValueError(
                 f"FeatureMatching(layer={self.layer!r}): the discriminator has no output or layer of that name "
-                f"(outputs: {keys or 'a single tensor'}). Return a dict with a 'features' entry from D, or name "
-                "one of its layers (functional models: [l.name for l in D.layers])."
+                f"(outputs: {keys}). Return a dict with a 'features' entry from D, or name one of its layers "
+                "(functional models: [l.name for l in D.layers])."
             ) from None
         self.needs_real_in_generator_phase = False
         self._extractor = keras.Model(gan.discriminator.input, layer.output, name=f"{self.name}_features")

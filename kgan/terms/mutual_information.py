@@ -64,10 +64,10 @@ class MutualInformation(Term):
     def build(self, gan):
         if gan.latent.get_config() != self.code.get_config():
             raise ValueError(f"MutualInformation's code {self.code!r} is not the GAN's latent prior {gan.latent!r}.")
-        outputs = getattr(gan.discriminator, "output", None)
+        keys = gan.discriminator_output_keys()
         needed = [categorical_key(i) for i in range(len(self.code.categorical))]
         needed += [CONTINUOUS_MEAN] if self.code.continuous else []
-        missing = [k for k in needed if not isinstance(outputs, dict) or k not in outputs]
+        missing = [k for k in needed if keys is not None and k not in keys]
         if missing:
             raise ValueError(
                 f"The discriminator has no Q outputs {missing}: wrap it with kgan.nets.with_code_head(D, code)."
