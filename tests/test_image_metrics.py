@@ -84,6 +84,13 @@ def test_classifier_score_bounds():
     logits = np.log(confident * 0.98 + 0.002)  # logits are detected and soft-maxed
     model, images = _fixed_classifier(logits)
     assert kgan.metrics.ClassifierScore(model, splits=2)(images) > 8
+    # Told explicitly, the logits are soft-maxed too; read as probabilities they would be garbage.
+    assert kgan.metrics.ClassifierScore(model, splits=2, from_logits=True)(images) > 8
+    with pytest.raises(ValueError, match="splits"):
+        kgan.metrics.ClassifierScore(model, splits=0)
+    model, images = _fixed_classifier(np.full((10, 1), 0.7))
+    with pytest.raises(ValueError, match="one output per class"):
+        kgan.metrics.ClassifierScore(model, splits=1)(images)
 
 
 @needs_fashion_mnist

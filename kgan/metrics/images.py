@@ -155,16 +155,22 @@ class ClassifierScore:
 
     Args:
         classifier: a Keras model from images to class probabilities (a
-            softmax output) or logits (detected: rows that are not
-            probabilities get a softmax).
+            softmax output) or logits.
+        from_logits: True for logits, False for probabilities; None
+            (default) detects it: outputs that are not all probability
+            vectors get a softmax.
         splits: parts to average over (``std`` holds their spread after a call).
         batch_size: images per forward pass.
         resize: resize/convert images whose shape differs from the model's input.
     """
 
-    def __init__(self, classifier, splits: int = 10, batch_size: int = 500, resize: bool = False):
+    def __init__(self, classifier, splits: int = 10, batch_size: int = 500, resize: bool = False,
+                 from_logits: bool | None = None):
         self.classifier = classifier
         self.splits = int(splits)
+        if self.splits < 1:
+            raise ValueError(f"splits must be >= 1, got {splits}.")
+        self.from_logits = from_logits
         self.batch_size = int(batch_size)
         self.resize = bool(resize)
         self.std = None
@@ -172,8 +178,13 @@ class ClassifierScore:
     def probabilities(self, images) -> np.ndarray:
         out = _predict(self.classifier, _as_model_input(images, self.classifier, self.resize), self.batch_size,
                        keys=("probabilities", "logits"))
-        is_probability = np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3)
-        if not is_probability:
+        if out.shape[1] < 2:
+            raise ValueError("The classifier score needs one output per class (>= 2); got a single output.")
+        if self.from_logits is None:  # autodetect: rows that are probability vectors stay as they are
+            logits = not (np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-2))
+        else:
+            logits = self.from_logits
+        if logits:
             out = np.exp(out - out.max(axis=1, keepdims=True))
             out /= out.sum(axis=1, keepdims=True)
         return out
