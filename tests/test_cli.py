@@ -38,6 +38,17 @@ def test_train_gaussian_1d_end_to_end(tmp_path):
     (["train", "gaussian-1d", "--seed", "-1"], "--seed"),
     (["train"], "TASK"),
     ([], "COMMAND"),
+    (["train", "dcgan", "--loss", "wgan-gpp"], "unknown loss"),
+    (["train", "dcgan", "--epochs", "0"], "--epochs"),
+    (["train", "dcgan", "--image-size", "30"], "--image-size"),
+    (["sample"], "MODEL"),
+    (["sample", "m.keras", "--n", "0"], "--n"),
+    (["evaluate", "m.keras", "--n", "1"], "--n"),
+    (["export", "m.keras", "out", "--name", "m", "--version", "0"], "--version"),
+    (["export", "m.keras", "out", "--name", "m", "--version", "x"], "--version"),
+    (["export", "m.keras", "out", "--name", "m", "--format", "tflite"], "--format"),
+    (["export", "m.keras", "out"], "--name"),
+    (["export", "m.keras"], "BASE"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, match, capsys):
     with pytest.raises(SystemExit) as exit_info:

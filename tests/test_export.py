@@ -433,21 +433,6 @@ def test_cli_export(tmp_path, capsys):
         assert f"wrote {base / 'toy' / '2' / 'model.onnx'} (inputs: latent; outputs: images, images_uint8" in out
 
 
-@pytest.mark.parametrize("argv,match", [
-    (["export", "m.keras", "out", "--name", "m", "--version", "0"], "--version"),
-    (["export", "m.keras", "out", "--name", "m", "--version", "x"], "--version"),
-    (["export", "m.keras", "out", "--name", "m", "--format", "tflite"], "--format"),
-    (["export", "m.keras", "out"], "--name"),
-    (["export", "m.keras"], "BASE"),
-])
-def test_cli_export_rejects_bad_arguments(argv, match, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(argv)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and match in err
-
-
 # ---------------------------------------------------------------------- outside kgan
 @pytest.mark.parametrize("name", ["dcgan", "cond", "info"])
 def test_loads_without_kgan_and_gives_the_keras_images(exported, outside, name):
