@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from kgan._checks import positive_int
+from kgan._data_checks import VALIDATED_ATTR
 from kgan.data import _idx
 
 __all__ = ["DatasetNotFoundError", "image_arrays", "images"]
@@ -450,7 +451,10 @@ def images(
         image = tf.cast(image, tf.float32) * scale + offset
         return image if not label else (image, tf.cast(label[0], tf.int32))
 
-    return ds.map(to_unit_range, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    ds = ds.map(to_unit_range, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    # Every value was checked above: GAN.fit need not read a batch to check it again.
+    setattr(ds, VALIDATED_ATTR, (-1.0, 1.0))
+    return ds
 
 
 def image_arrays(source, split: str = "train", *, limit: int | None = None, loader: str = "auto",

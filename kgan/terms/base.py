@@ -104,6 +104,9 @@ class Term(ConfigObject):
         replaces_adversarial_loss: phases (``"discriminator"``,
             ``"generator"``) in which this term replaces the adversarial loss
             instead of adding to it.
+        min_batch_size: the smallest batch (per replica) on which the term
+            means something, e.g. 2 for one that compares samples; ``GAN.fit``
+            refuses smaller batches with a clear error.
 
     A term that keeps state creates Keras variables in ``build(gan)`` (called
     by ``GAN.compile``) and lists them in ``variables``; they are saved and
@@ -112,6 +115,7 @@ class Term(ConfigObject):
 
     needs_real_in_generator_phase: bool = False
     replaces_adversarial_loss: tuple[str, ...] = ()
+    min_batch_size: int = 1
 
     def __init__(self, weight: float = 1.0, name: str | None = None):
         try:
@@ -170,8 +174,20 @@ def get(identifier) -> Term:
         if isinstance(obj, Term):
             return obj
     if isinstance(identifier, str):
-        raise ValueError(
-            f"Terms are objects, not names: got {identifier!r}. Pass an instance, "
-            "e.g. terms=[kgan.terms.GradientPenalty(weight=10.0)]."
-        )
+        raise ValueError(f"Terms are objects, not names: got {identifier!r}. {_term_hint(identifier)}")
     raise TypeError(f"terms must be kgan.terms.Term instances; got {type(identifier).__name__}: {identifier!r}.")
+
+
+def _term_hint(text: str) -> str:
+    """Point a term name at the class it most likely means."""
+    import difflib
+
+    import kgan.terms
+
+    classes = {_snake_case(n): n for n in kgan.terms.__all__ if isinstance(getattr(kgan.terms, n), type)
+               and issubclass(getattr(kgan.terms, n), Term) and n != "Term"}
+    match = difflib.get_close_matches(_snake_case(text).replace(" ", "_"), list(classes), n=1, cutoff=0.6)
+    if match:
+        return f"Pass an instance: terms=[kgan.terms.{classes[match[0]]}(...)]."
+    return (f"Pass instances, e.g. terms=[kgan.terms.GradientPenalty(weight=10.0)]; available: "
+            f"{', '.join(sorted(classes.values()))}.")

@@ -1,0 +1,198 @@
+"""Checks on the data handed to ``GAN.fit``, made before any training step runs.
+
+A GAN fed the wrong data does not crash: it trains on garbage. A discriminator that sees
+real images in [0, 255] and generated ones in [-1, 1] wins by range alone; a NaN in one
+batch turns every weight into NaN. So ``fit`` looks at the data first:
+
+* NumPy arrays are checked whole (it costs milliseconds);
+* a ``tf.data.Dataset`` is checked on its first batch (one extra batch read), except for
+  pipelines from `kgan.data.images`, whose loader has already checked every value;
+* other inputs (``keras.utils.PyDataset``, Python generators) are left to the in-step checks
+  and to `kgan.callbacks.TerminateOnNonFinite`.
+
+Each failure raises a ``ValueError`` that names the problem and the fix (docs/errors.md).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+VALIDATED_ATTR = "_kgan_value_range"  # kgan.data.images tags its datasets with their checked range
+
+
+def output_range(model) -> tuple[float, float] | None:
+    """The interval a model's final activation confines it to (tanh, sigmoid), else None.
+
+    Looks through layers that only move values around (Reshape, Flatten, ...) to the last
+    layer that computes them.
+    """
+    try:
+        tensor = model.outputs[0]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    for _ in range(16):  # a short walk back; nets rarely end in more reshaping layers
+        try:
+            layer, node_index, _ = tensor._keras_history
+        except (AttributeError, TypeError, ValueError):
+            return None
+        if isinstance(layer, keras.Model):
+            return output_range(layer)
+        if isinstance(layer, _SHAPE_ONLY):
+            inputs = layer._inbound_nodes[node_index].input_tensors
+            if len(inputs) != 1:
+                return None
+            tensor = inputs[0]
+            continue
+        activation = getattr(layer, "activation", None)
+        if activation is keras.activations.tanh:
+            return (-1.0, 1.0)
+        if activation is keras.activations.sigmoid:
+            return (0.0, 1.0)
+        return None
+    return None
+
+
+_SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute, keras.layers.Cropping2D,
+               keras.layers.Cropping1D, keras.layers.Identity)
+
+
+def min_batch_size(gan) -> int:
+    """The smallest batch the GAN's networks and terms can train on.
+
+    Batch-dependent layers (BatchNormalization in training mode, minibatch discrimination)
+    turn a batch of one into constants; a term may ask for more with ``min_batch_size``.
+    """
+    from kgan.gan import _is_batch_dependent  # gan.py imports this module
+
+    needed = max([1] + [int(getattr(term, "min_batch_size", 1)) for term in gan.terms])
+    for net in (gan.generator, gan.discriminator):
+        if any(_is_batch_dependent(layer) for layer in net._flatten_layers()):
+            needed = max(needed, 2)
+    return needed * gan.distribute_strategy.num_replicas_in_sync  # each replica gets a slice
+
+
+def check_fit_data(gan, x, y=None, batch_size=None) -> None:
+    """Raise a clear ``ValueError`` for data that would make ``gan.fit`` train on garbage."""
+    if isinstance(x, tf.data.Dataset):
+        _check_dataset(gan, x)
+    elif isinstance(x, np.ndarray) or (tf.is_tensor(x) and hasattr(x, "numpy")):
+        _check_array(gan, np.asarray(x), batch_size or 32)  # 32: Keras' default batch size for arrays
+
+
+def _check_dataset(gan, dataset):
+    checked_range = getattr(dataset, VALIDATED_ATTR, None)
+    if checked_range is not None:  # values known finite, in this range: check the range alone
+        _check_range(gan, np.asarray(checked_range, "float32"), "The dataset (kgan.data.images)")
+        return
+    try:
+        first = next(iter(dataset))
+    except StopIteration:
+        raise ValueError(
+            "The dataset is empty: it yields no batches, so fit would train for zero steps. Check "
+            "its source and any filter()/take(); with batch(..., drop_remainder=True) it needs at "
+            "least one full batch."
+        ) from None
+    x = first[0] if isinstance(first, (tuple, list)) else first
+    if isinstance(x, dict) or not hasattr(x, "shape"):
+        return  # the step explains what it expects
+    x = np.asarray(x)
+    _check_batched(gan, x.shape)
+    _check_values(gan, x, "The dataset's first batch")
+    _check_batch_size(gan, x.shape[0], "The dataset's batches hold {n} sample(s)",
+                      "batch the dataset with dataset.batch(N, drop_remainder=True)")
+
+
+def _check_array(gan, x, batch_size):
+    if x.shape[:1] == (0,) or x.size == 0:
+        raise ValueError(f"x holds no samples (shape {x.shape}): fit would train for zero steps. Pass the training data.")
+    _check_values(gan, x, "x")
+    _check_batch_size(gan, min(batch_size, len(x)), "batch_size={n}", "pass a larger batch_size to fit")
+    remainder, needed = len(x) % batch_size, min_batch_size(gan)
+    if 0 < remainder < needed:
+        warnings.warn(
+            f"The last batch of each epoch holds {remainder} sample(s) ({len(x)} samples, batch_size="
+            f"{batch_size}), fewer than the {needed} this GAN's batch-dependent layers or terms need. "
+            f"Drop them (x = x[:{len(x) - remainder}]) or pick a batch_size that divides {len(x)}.",
+            stacklevel=4,
+        )
+
+
+def _check_batched(gan, shape):
+    from kgan.gan import _static_shape
+
+    expected = _static_shape(gan.discriminator)
+    if expected is None:
+        return
+    want = tuple(expected[1:])
+    if len(shape) == len(want) and len(want) > 0:
+        raise ValueError(
+            f"The dataset yields single samples of shape {tuple(shape)}, not batches: call "
+            "dataset.batch(batch_size, drop_remainder=True) before fit."
+        )
+
+
+def _check_values(gan, x, what):
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+        raise ValueError(f"{what} has dtype {x.dtype}; a GAN trains on numbers. Convert it, e.g. x.astype('float32').")
+    if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
+        finite = np.isfinite(x)
+        if not finite.all():
+            bad_rows = np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1)) if x.ndim else np.array([0])
+            raise ValueError(
+                f"{what} contains {int((~finite).sum())} NaN or infinite value(s), in {len(bad_rows)} "
+                f"sample(s) (first at index {int(bad_rows[0])}). One such value turns every weight into "
+                "NaN: drop or impute those samples first, e.g. x = x[np.isfinite(x).reshape(len(x), -1).all(axis=1)]."
+            )
+    _check_range(gan, x, what)
+
+
+def _check_range(gan, x, what):
+    bounds = output_range(gan.generator)
+    if bounds is None or x.size == 0:
+        if x.dtype == np.uint8:
+            warnings.warn(
+                f"{what} is uint8 (0-255 pixels?) and is fed to the discriminator as is. GANs train on "
+                "scaled values: x = x / 127.5 - 1 for a tanh generator (kgan.data.images does this).",
+                stacklevel=5,
+            )
+        return
+    low, high = float(np.min(x)), float(np.max(x))
+    margin = 0.05 * (bounds[1] - bounds[0])  # resampling and float rounding overshoot a little
+    if low >= bounds[0] - margin and high <= bounds[1] + margin:
+        if bounds == (-1.0, 1.0) and low >= 0.0 and high > 0.5:
+            warnings.warn(  # legal, G can learn it, but half its range is wasted: usually x / 255
+                f"{what} lies in [{low:g}, {high:g}] while the generator's tanh covers [-1, 1]. If these "
+                "are [0, 1] pixels, scale them with x * 2 - 1 so that G's full range is used.",
+                stacklevel=5,
+            )
+        return
+    raise ValueError(
+        f"{what} lies in [{low:g}, {high:g}], but the generator's final activation outputs values in "
+        f"[{bounds[0]:g}, {bounds[1]:g}]: the discriminator would tell real from fake by range alone. "
+        f"{_rescale_hint(low, high, bounds)}"
+    )
+
+
+def _rescale_hint(low, high, bounds):
+    target = "[-1, 1]" if bounds == (-1.0, 1.0) else "[0, 1]"
+    if low >= 0 and high > 1.5 and high <= 255:
+        formula = "x / 127.5 - 1" if bounds == (-1.0, 1.0) else "x / 255"
+        return f"It looks like 0-255 pixels: scale them with {formula} (kgan.data.images does this for you)."
+    if bounds == (-1.0, 1.0) and low >= 0 and high <= 1:
+        return "It looks like [0, 1] data: scale it with x * 2 - 1."
+    return (f"Rescale the data to {target} (e.g. min-max scaling), or give the generator an output "
+            "layer without a bounded activation.")
+
+
+def _check_batch_size(gan, n, what, fix):
+    needed = min_batch_size(gan)
+    if n < needed:
+        raise ValueError(
+            f"{what.format(n=n)}, but this GAN needs at least {needed} per step: batch-dependent "
+            "layers (BatchNormalization, MinibatchDiscrimination) or its terms compare the samples of "
+            f"a batch, and replicas split it. Fix: {fix} (at least {needed})."
+        )

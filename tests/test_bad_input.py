@@ -1,0 +1,297 @@
+"""The bad-input catalogue (docs/errors.md): every entry is triggered here and must raise a
+kgan error (not a TensorFlow one) that names the problem and the fix."""
+
+import re
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import real_batch, tiny_gan
+
+import kgan
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+
+
+def mlp_gan(output_activation="tanh", d_units=1, data_dim=2, latent_dim=4, batch_norm=False, **compile_kwargs):
+    g = keras.Sequential([keras.Input((latent_dim,)), keras.layers.Dense(data_dim, activation=output_activation)])
+    d_layers = [keras.Input((data_dim,)), keras.layers.Dense(8)]
+    if batch_norm:
+        d_layers.append(keras.layers.BatchNormalization())
+    d = keras.Sequential([*d_layers, keras.layers.Dense(d_units)])
+    gan = kgan.GAN(g, d, latent=latent_dim, seed=0)
+    gan.compile(**compile_kwargs)
+    return gan
+
+
+def fit(gan, x, **kwargs):
+    kwargs.setdefault("epochs", 1)
+    gan.fit(x, verbose=0, **kwargs)
+
+
+def dataset(x, batch=8):
+    return tf.data.Dataset.from_tensor_slices(x).batch(batch)
+
+
+# ---------------------------------------------------------------- triggers, one per catalogue entry
+def data_shape():
+    fit(mlp_gan(), np.zeros((32, 3), "float32"), batch_size=8)
+
+
+def unbatched_dataset():
+    fit(mlp_gan(), tf.data.Dataset.from_tensor_slices(np.zeros((32, 2), "float32")))
+
+
+def pixels_0_255():
+    fit(mlp_gan(), np.random.default_rng(0).integers(0, 256, (32, 2)).astype("uint8"), batch_size=8)
+
+
+def unit_range_for_tanh():
+    fit(mlp_gan(), np.random.default_rng(0).uniform(0, 1, (32, 2)).astype("float32"), batch_size=8)
+
+
+def out_of_range_dataset():
+    fit(mlp_gan(output_activation="sigmoid"), dataset(np.full((32, 2), -0.5, "float32")))
+
+
+def images_for_sigmoid_generator():
+    images = kgan.data.images(np.zeros((16, 28, 28, 1), "uint8") + 128, batch_size=8)
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(784, activation="sigmoid"), keras.layers.Reshape((28, 28, 1))])
+    d = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    gan = kgan.GAN(g, d, latent=4)
+    gan.compile()
+    fit(gan, images)
+
+
+def nan_in_array():
+    x = real_batch(32, data_dim=2)
+    x[7, 1] = np.nan
+    fit(mlp_gan(output_activation=None), x, batch_size=8)
+
+
+def inf_in_dataset():
+    x = real_batch(32, data_dim=2)
+    x[3, 0] = np.inf
+    fit(mlp_gan(output_activation=None), dataset(x))
+
+
+def non_numeric_data():
+    fit(mlp_gan(output_activation=None), np.array([["a", "b"]] * 8), batch_size=4)
+
+
+def empty_array():
+    fit(mlp_gan(), np.zeros((0, 2), "float32"), batch_size=8)
+
+
+def empty_dataset():
+    fit(mlp_gan(), dataset(np.zeros((32, 2), "float32")).filter(lambda x: tf.reduce_all(x > 5)))
+
+
+def latent_dimension():
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    kgan.GAN(g, d, latent=kgan.latent.Normal(8))
+
+
+def discriminator_output_shape():
+    mlp_gan(d_units=10)
+
+
+def discriminator_dict_without_logits():
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    x = keras.Input((2,))
+    d = keras.Model(x, {"score": keras.layers.Dense(1)(x), "features": x})
+    kgan.GAN(g, d, latent=4).compile()
+
+
+def discriminator_list_output():
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    x = keras.Input((2,))
+    d = keras.Model(x, [keras.layers.Dense(1)(x), x])
+    kgan.GAN(g, d, latent=4).compile()
+
+
+def unknown_loss():
+    mlp_gan(loss="wasserstien")
+
+
+def unknown_term():
+    mlp_gan(terms=["gradient_penality"])
+
+
+def unknown_dataset():
+    kgan.data.images("fashion_mnsit", batch_size=8)
+
+
+def missing_folder():
+    kgan.data.images("/nonexistent/folder/of/images", batch_size=8)
+
+
+def unknown_prior():
+    kgan.latent.from_name("gauss", 4)
+
+
+def unsupported_image_size():
+    kgan.GAN.dcgan(image_shape=(30, 30, 1))
+
+
+def batch_too_small():
+    fit(mlp_gan(batch_norm=True), real_batch(32, data_dim=2).clip(-1, 1), batch_size=1)
+
+
+def dataset_batch_too_small():
+    fit(mlp_gan(batch_norm=True), dataset(real_batch(32, data_dim=2).clip(-1, 1), batch=1))
+
+
+class _PairwiseTerm(kgan.terms.Term):
+    min_batch_size = 4  # compares samples with each other
+
+    def generator_loss(self, step):
+        return keras.ops.mean(keras.ops.std(step.fake, axis=0))
+
+
+def batch_too_small_for_term():
+    fit(mlp_gan(terms=[_PairwiseTerm()]), real_batch(32, data_dim=2).clip(-1, 1), batch_size=2)
+
+
+def labels_for_unconditional_gan():
+    fit(mlp_gan(), real_batch(32, data_dim=2).clip(-1, 1), y=np.zeros(32, "int32"), batch_size=8)
+
+
+def conditional_gan_without_labels():
+    z, c = keras.Input((4,)), keras.Input((3,))
+    g = keras.Model([z, c], keras.layers.Dense(2, activation="tanh")(keras.layers.Concatenate()([z, c])))
+    x, cd = keras.Input((2,)), keras.Input((3,))
+    d = keras.Model([x, cd], keras.layers.Dense(1)(keras.layers.Concatenate()([x, cd])))
+    gan = kgan.GAN(g, d, latent=4)
+    gan.compile()
+    fit(gan, real_batch(32, data_dim=2).clip(-1, 1), batch_size=8)
+
+
+def shared_optimizer():
+    opt = keras.optimizers.Adam()
+    mlp_gan(d_optimizer=opt, g_optimizer=opt)
+
+
+def missing_tensorflow_datasets(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # `import` now raises ImportError
+    kgan.data.images("mnist", batch_size=8, loader="tfds")
+
+
+def missing_tensorboard(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    kgan.callbacks.SampleGrid("unused", log_dir="unused-logs")
+
+
+# id (first column of the docs table) -> (trigger, exception, fragments the message must hold)
+CATALOGUE = {
+    "data-shape": (data_shape, ValueError, [r"shape \(3,\)", r"expects \(2,\)", "Reshape"]),
+    "unbatched-dataset": (unbatched_dataset, ValueError, ["single samples", r"dataset\.batch"]),
+    "pixels-0-255": (pixels_0_255, ValueError, [r"\[-1, 1\]", r"x / 127\.5 - 1"]),
+    "out-of-range-dataset": (out_of_range_dataset, ValueError, [r"first batch lies in \[-0\.5", r"\[0, 1\]"]),
+    "images-for-sigmoid-generator": (images_for_sigmoid_generator, ValueError, ["kgan.data.images", r"\[0, 1\]"]),
+    "nan-in-array": (nan_in_array, ValueError, ["NaN or infinite", "index 7", "drop or impute"]),
+    "inf-in-dataset": (inf_in_dataset, ValueError, ["first batch contains 1 NaN or infinite", "index 3"]),
+    "non-numeric-data": (non_numeric_data, ValueError, ["dtype", "astype"]),
+    "empty-array": (empty_array, ValueError, ["no samples", "zero steps"]),
+    "empty-dataset": (empty_dataset, ValueError, ["dataset is empty", "filter"]),
+    "latent-dimension": (latent_dimension, ValueError, [r"shape \(8,\)", r"kgan\.latent\.Normal\(4\)"]),
+    "discriminator-output-shape": (discriminator_output_shape, ValueError, ["one logit per sample", r"Dense\(1\)"]),
+    "discriminator-dict-without-logits": (discriminator_dict_without_logits, ValueError, ["without a 'logits'", "score"]),
+    "discriminator-list-output": (discriminator_list_output, ValueError, ["list of 2 outputs", "dict with 'logits'"]),
+    "unknown-loss": (unknown_loss, ValueError, ["wasserstien", "wasserstein"]),
+    "unknown-term": (unknown_term, ValueError, [r"kgan\.terms\.GradientPenalty\("]),
+    "unknown-dataset": (unknown_dataset, kgan.data.DatasetNotFoundError, ["did you mean 'fashion_mnist'"]),
+    "missing-folder": (missing_folder, FileNotFoundError, ["/nonexistent/folder"]),
+    "unknown-prior": (unknown_prior, ValueError, ["gauss", "normal", "uniform"]),
+    "unsupported-image-size": (unsupported_image_size, ValueError, ["30", "28"]),
+    "batch-too-small": (batch_too_small, ValueError, ["batch_size=1", "at least 2", "BatchNormalization"]),
+    "batch-too-small-for-term": (batch_too_small_for_term, ValueError, ["batch_size=2", "at least 4", "terms"]),
+    "dataset-batch-too-small": (dataset_batch_too_small, ValueError, ["hold 1 sample", r"dataset\.batch"]),
+    "labels-for-unconditional-gan": (labels_for_unconditional_gan, ValueError, ["takes only the latent", "Drop the labels"]),
+    "conditional-gan-without-labels": (conditional_gan_without_labels, ValueError, ["conditional", r"\(x, condition\)"]),
+    "shared-optimizer": (shared_optimizer, ValueError, ["same object", "one for each"]),
+    "missing-tensorflow-datasets": (missing_tensorflow_datasets, kgan.data.DatasetNotFoundError,
+                                    ["tensorflow-datasets is not installed", r"kgan\[datasets\]"]),
+    "missing-tensorboard": (missing_tensorboard, ImportError, ["tensorboard", "pip install"]),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(CATALOGUE))
+def test_catalogue_entry_raises_a_kgan_error_naming_the_fix(entry, monkeypatch):
+    trigger, error, fragments = CATALOGUE[entry]
+    args = (monkeypatch,) if "monkeypatch" in trigger.__code__.co_varnames[: trigger.__code__.co_argcount] else ()
+    with pytest.raises(error) as info:
+        trigger(*args)
+    message = str(info.value)
+    for fragment in fragments:
+        assert re.search(fragment, message), f"{entry}: {fragment!r} not in {message!r}"
+    # Raised by kgan's own checks, not deep inside TensorFlow or Keras.
+    kgan_root = Path(kgan.__file__).parent
+    assert any(Path(str(entry.path)).is_relative_to(kgan_root) for entry in info.traceback[-3:]), info.traceback[-1]
+
+
+def test_catalogue_and_docs_table_list_the_same_entries():
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(), flags=re.MULTILINE))
+    assert documented == set(CATALOGUE) | set(WARNINGS) | set(IN_TRAINING) | set(ELSEWHERE)
+
+
+# ---------------------------------------------------------------- warnings (training goes on)
+def uint8_for_unbounded_generator():
+    fit(mlp_gan(output_activation=None), np.full((32, 2), 3, "uint8"), batch_size=8)
+
+
+def last_batch_too_small():
+    fit(mlp_gan(batch_norm=True), real_batch(33, data_dim=2).clip(-1, 1), batch_size=8)
+
+
+WARNINGS = {
+    "uint8-for-unbounded-generator": (uint8_for_unbounded_generator, ["uint8", r"x / 127\.5 - 1"]),
+    "unit-range-for-tanh": (unit_range_for_tanh, [r"\[0, 1\] pixels", r"x \* 2 - 1"]),
+    "last-batch-too-small": (last_batch_too_small, ["last batch", r"x = x\[:32\]"]),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(WARNINGS))
+def test_catalogue_warning(entry):
+    trigger, fragments = WARNINGS[entry]
+    with pytest.warns(UserWarning) as record:
+        trigger()
+    messages = " ".join(str(w.message) for w in record)
+    for fragment in fragments:
+        assert re.search(fragment, messages), f"{entry}: {fragment!r} not in {messages!r}"
+
+
+# ---------------------------------------------------------------- caught during training
+def test_nan_in_a_later_batch_stops_training():
+    """Only the first batch of a pipeline is read up front; later NaNs stop training with a message."""
+    gan = tiny_gan()
+    x = real_batch(64)
+    x[40, 0] = np.nan
+    guard = kgan.callbacks.TerminateOnNonFinite(verbose=False)
+    gan.fit(dataset(x), epochs=2, callbacks=[guard], verbose=0)
+    assert guard.stopped and "nan" in guard.reason.lower()
+
+
+IN_TRAINING = {"nan-in-a-later-batch"}
+
+# Entries whose test needs a fresh process and lives beside its feature: id -> (file, test).
+ELSEWHERE = {
+    "missing-keras-tuner": ("test_tuning.py", "test_import_kgan_needs_no_keras_tuner_and_tuning_says_how_to_install"),
+}
+
+
+def test_entries_tested_elsewhere_exist():
+    for entry, (file, name) in ELSEWHERE.items():
+        assert f"def {name}(" in (Path(__file__).parent / file).read_text(), entry
+
+
+def test_valid_data_passes_every_check():
+    gan = mlp_gan()
+    x = np.random.default_rng(0).uniform(-1, 1, (32, 2)).astype("float32")
+    fit(gan, x, batch_size=8)
+    fit(gan, dataset(x))
+    assert int(gan.d_optimizer.iterations) == 4 + 4
