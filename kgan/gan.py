@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from kgan import _data_checks
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
 from kgan._checks import positive_int
@@ -58,6 +59,11 @@ def _run(net, inputs, training, update_state):
     return outputs
 
 
+#: Replica r draws from the GAN's seed stream shifted by ``r * _REPLICA_SEED_STRIDE`` (a prime:
+#: well apart from the base seed), so replicas draw different z; tests emulate it on one device.
+_REPLICA_SEED_STRIDE = 7919
+
+
 class _ReplicaSeeds(keras.random.SeedGenerator):
     """The GAN's seed stream with the replica id folded in, so that replicas draw different z.
 
@@ -70,8 +76,30 @@ class _ReplicaSeeds(keras.random.SeedGenerator):
 
     def next(self, ordered=True):
         seed = self._base.next(ordered=ordered)
-        offset = ops.cast(self._replica_id, seed.dtype) * 7919  # a prime: well apart from the base seed
+        offset = ops.cast(self._replica_id, seed.dtype) * _REPLICA_SEED_STRIDE
         return seed + ops.cast(ops.stack([offset, ops.zeros_like(offset)]), seed.dtype)
+
+
+def _symbolic_output(model):
+    """A functional or Sequential model's output structure (KerasTensors); None for subclassed ones."""
+    try:
+        return model.output
+    except (AttributeError, ValueError):  # Sequential models only list `outputs`
+        pass
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return None
+    return outputs[0] if outputs and len(outputs) == 1 else outputs or None
+
+
+def _mirrored(strategy) -> bool:
+    return isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
+
+
+def _multi_worker() -> bool:
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
 
 
 def _input_count(model):
@@ -236,8 +264,8 @@ class GAN(keras.Model):
             )
         else:
             outputs = {"logits": out}
-        shape = outputs["logits"].shape
-        if shape.rank not in (1, 2) or (shape.rank == 2 and shape[-1] not in (1, None)):
+        shape = tuple(outputs["logits"].shape)  # TensorShape or a symbolic KerasTensor's tuple
+        if len(shape) not in (1, 2) or (len(shape) == 2 and shape[-1] not in (1, None)):
             raise ValueError(
                 f"The {who} must output one logit per sample, shape (batch, 1) or (batch,); "
                 f"got shape {tuple(shape)}. End it with keras.layers.Dense(1) (no activation: "
@@ -321,6 +349,10 @@ class GAN(keras.Model):
                 )
             fake = self.generator(self.latent.sample(2, seed=keras.random.SeedGenerator(0)), training=False)
             self._as_outputs(self.discriminator(fake, training=False))
+        else:
+            symbolic = _symbolic_output(self.discriminator)  # checked now rather than in the first step
+            if symbolic is not None:
+                self._as_outputs(symbolic)
         self.built = True
 
     def discriminator_output_keys(self) -> list[str] | None:
@@ -413,9 +445,26 @@ class GAN(keras.Model):
         pipeline), and a warning when ``steps_per_epoch`` is not a multiple of
         ``steps_per_execution`` (Keras then runs whole blocks, so more updates
         than asked for on an endless dataset).
+
+        The data is checked before the first step (NumPy arrays whole, a
+        ``tf.data`` pipeline on its first batch): empty data, NaN or infinite
+        values, values outside the generator's output range (0-255 pixels for
+        a tanh generator) and batches too small for the networks' batch
+        statistics raise a ``ValueError`` that says how to fix them.
         """
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # silences Keras' "shuffle=True will be ignored"
+        if self.compiled:  # uncompiled: Keras' own error says to compile first
+            batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
+            _data_checks.check_fit_data(self, x, batch_size=batch_size)
+        if (self.steps_per_execution or 1) > 1 and _mirrored(self.distribute_strategy):
+            warnings.warn(
+                f"steps_per_execution={self.steps_per_execution} fails under {type(self.distribute_strategy).__name__} "
+                "in Keras 3 (keras-team/keras#19246): running one step per execution instead.",
+                stacklevel=2,
+            )
+            self.steps_per_execution = 1
+            self.train_function = self.test_function = self.predict_function = None
         steps, block = kwargs.get("steps_per_epoch"), self.steps_per_execution or 1
         if steps is not None and block > 1 and steps % block:
             warnings.warn(
@@ -523,7 +572,12 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(ops.mean(self.loss_fn.score(d_fake["logits"])))
         for key, value in term_values.items():
             self._term_trackers[key].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics}
+        if _multi_worker():
+            # Keras 3 reduces step outputs across workers with strategy.reduce(..., axis=0), which
+            # fails on scalars (tensorflow#72388): give it shape (1,); the reduced logs are scalars.
+            results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     # ------------------------------------------------------------------ saving
     def get_config(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kgan.distribute import global_mean
 from kgan.terms.base import GENERATOR, Step, Term
 
 DISTANCES = ("l2", "l1")
@@ -77,7 +78,8 @@ class FeatureMatching(Term):
         real, fake = self._features(step)
         flat = lambda t: ops.reshape(ops.cast(t, "float32"), (ops.shape(t)[0], -1))  # noqa: E731
         # Real statistics are targets: no gradient flows into them (G's update only changes G anyway).
-        gap = ops.mean(flat(ops.stop_gradient(real)), axis=0) - ops.mean(flat(fake), axis=0)
+        # Means over the global batch: under a tf.distribute strategy a replica holds only its share.
+        gap = global_mean(flat(ops.stop_gradient(real))) - global_mean(flat(fake))
         return ops.sum(ops.square(gap)) if self.distance == "l2" else ops.sum(ops.abs(gap))
 
     def get_config(self):
