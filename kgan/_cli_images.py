@@ -64,14 +64,23 @@ def _train_images(args, kind) -> int:
     except ValueError as err:
         hint = " (use --image-size 32 to resize)" if "DCGAN nets support" in str(err) else ""
         return _fail(f"{err}{hint}")
-    guard = kgan.callbacks.TerminateOnNonFinite(verbose=False)
+    try:
+        guard, backup = _reliability_callbacks(args, out, gan)
+    except ValueError as err:
+        return _fail(str(err))
     grids = kgan.callbacks.SampleGrid(out / "samples", n=64, seed=args.seed)
     started = time.perf_counter()
-    history = gan.fit(data, epochs=args.epochs, callbacks=[grids, guard], verbose=0 if args.quiet else 2)
+    # The guard comes first: when it restores good weights, the backup and the grids see them.
+    callbacks = [c for c in (guard, backup) if c is not None] + [grids]
+    history = gan.fit(data, epochs=args.epochs, callbacks=callbacks, verbose=0 if args.quiet else 2)
     seconds = time.perf_counter() - started
-    if guard.stopped:
-        return _fail(f"training diverged ({guard.reason}); no model was saved. Lower the learning rate, "
-                     "try --loss least_squares or another --seed.")
+    stopped = guard is not None and guard.stopped
+    if stopped:
+        print(guard.message, file=sys.stderr)
+    bad = kgan.callbacks.non_finite_variables(gan)
+    if bad:  # only reachable with --no-guard
+        return _fail(f"training diverged: {len(bad)} variable(s) hold NaN/inf; no model was saved. Lower the "
+                     "learning rate, try --loss least_squares or another --seed, and keep the guard on.")
     gan.generator.save(out / "generator.keras")
     gan.save(out / "gan.keras")
     extra = []
@@ -89,8 +98,12 @@ def _train_images(args, kind) -> int:
         "final": {k: round(float(v[-1]), 5) for k, v in history.history.items()},
         "history": {k: [round(float(x), 5) for x in v] for k, v in history.history.items()},
         "samples": [str(Path(p).relative_to(out)) for p in grids.paths], "out": str(out),
+        "resumed_from": backup.resumed_from, "stopped": guard.message if stopped else None,
     }
     (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _remove_backup(out)  # only now that the outputs are written: a crash before this still resumes
+    if stopped:
+        return _fail(f"training stopped early ({guard.reason}); wrote the last good state to {out}/.")
     if not args.quiet:
         final = "  ".join(f"{k} {v:.4f}" for k, v in summary["final"].items())
         print(f"\n{kind} on {args.data} {image_shape}: {args.epochs} epoch(s) in {seconds:.1f} s; {final}")
@@ -99,6 +112,37 @@ def _train_images(args, kind) -> int:
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "history"}))
     return 0
+
+
+def _reliability_callbacks(args, out, gan):
+    """(DivergenceGuard or None, BackupAndRestore on OUT/backup): resume unless --restart."""
+    import kgan
+
+    if args.restart and _remove_backup(out):
+        print(f"kgan: --restart: deleted the backup in {out / 'backup'}; starting over.")
+    weights = out / "backup" / "latest.weights.h5"
+    if weights.exists():
+        try:  # the callback loads it again in fit(); a mismatch is reported here, without a traceback
+            gan.load_weights(weights)
+        except Exception as err:  # noqa: BLE001 - h5py/Keras raise several types for a mismatch
+            raise ValueError(f"{out / 'backup'} holds a backup of another model or other settings (its weights "
+                             f"do not fit this network: {type(err).__name__}). Run with the interrupted run's "
+                             "settings to resume, or add --restart to start over.") from None
+    guard = kgan.callbacks.DivergenceGuard(verbose=False) if args.guard else None
+    # delete_checkpoint=False: the handler deletes the backup once gan.keras & co. are written.
+    backup = kgan.callbacks.BackupAndRestore(out / "backup", save_freq=args.backup_every or "epoch",
+                                             delete_checkpoint=False)
+    return guard, backup
+
+
+def _remove_backup(out) -> bool:
+    import shutil
+
+    path = Path(out) / "backup"
+    if not path.exists():
+        return False
+    shutil.rmtree(path)
+    return True
 
 
 def _sampler(args):

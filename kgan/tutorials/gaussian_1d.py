@@ -307,7 +307,9 @@ def train(
     metrics_before = kgan.metrics.evaluate_1d(gan, target, n=eval_samples, seed=seed + 1)
     weights_before = gan.get_weights()
     history = _History(steps, per_chunk, verbose)
-    guard = kgan.callbacks.TerminateOnNonFinite(verbose=verbose)
+    # NaN/inf stops and restores the last good state; no D-collapse rule: the faithful variant's
+    # failure modes (D pinned at its clamp) are what the tutorial sets out to show.
+    guard = kgan.callbacks.DivergenceGuard(collapse=False, verbose=verbose)
     data = kgan.data.gaussian_1d(mu, sigma, batch_size=batch_size, num_batches=steps, seed=seed)
     start = time.perf_counter()
     gan.fit(data, epochs=chunks, steps_per_epoch=per_chunk, verbose=0, callbacks=[history, guard])
