@@ -16,11 +16,11 @@ runs/bench-dcgan/ (not committed); the stage grids are copied to docs/figures/.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import shutil
 import time
 from pathlib import Path
+
+import _results  # benchmarks/_results.py (the script's folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "dcgan_fashion_mnist.json"
@@ -32,12 +32,7 @@ SETTINGS = {"image_shape": (28, 28, 1), "latent_dim": 100, "width": 32, "batch_s
 
 
 def _merge(part: str, payload: dict):
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["settings"] = SETTINGS
-    results["machine"] = f"{platform.machine()}, Python {platform.python_version()}"
-    results[part] = payload
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    _results.merge(RESULTS, part, payload, SETTINGS)
 
 
 def _gan():

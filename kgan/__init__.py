@@ -45,9 +45,19 @@ if _keras.backend.backend() != "tensorflow":  # train_step uses tf.GradientTape 
         "Set KERAS_BACKEND=tensorflow before importing keras."
     )
 
-from kgan import apps, callbacks, data, export, latent, layers, losses, metrics, nets, terms  # noqa: E402
+from kgan import apps, callbacks, data, distribute, export, latent, layers, losses, metrics, nets, terms  # noqa: E402
 from kgan.gan import GAN  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "apps", "callbacks", "data", "export", "latent", "layers", "losses", "metrics", "nets", "terms", "__version__"]
+__all__ = ["GAN", "apps", "callbacks", "data", "distribute", "export", "latent", "layers", "losses", "metrics", "nets", "terms", "__version__"]
+
+
+def __getattr__(name):
+    # kgan.tuning needs the optional keras-tuner: imported on first use (`kgan.tuning.X`), so that
+    # `import kgan` works without it and a missing keras-tuner is reported only to those who use it.
+    if name == "tuning":
+        import importlib
+
+        return importlib.import_module("kgan.tuning")
+    raise AttributeError(f"module 'kgan' has no attribute {name!r}")

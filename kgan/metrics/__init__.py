@@ -1,5 +1,6 @@
 """Sample-quality metrics: Fréchet distance and classifier score on any model, 1-D distances,
-and the project's own Fashion-MNIST classifier as a download-free feature model."""
+the project's own Fashion-MNIST classifier as a download-free feature model, and restoration metrics
+(PSNR, SSIM, optionally on a masked region)."""
 
 from kgan.metrics.classifiers import (
     FASHION_MNIST_CLASSES,
@@ -10,6 +11,7 @@ from kgan.metrics.classifiers import (
 )
 from kgan.metrics.images import ClassifierScore, FrechetDistance, frechet_distance
 from kgan.metrics.one_d import NormalDistribution, evaluate_1d, ks_statistic, wasserstein_1d
+from kgan.metrics.restoration import psnr, ssim
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -22,6 +24,8 @@ __all__ = [
     "feature_extractor",
     "frechet_distance",
     "ks_statistic",
+    "psnr",
+    "ssim",
     "train_fashion_mnist_classifier",
     "wasserstein_1d",
 ]
