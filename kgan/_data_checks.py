@@ -63,20 +63,36 @@ _SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute,
 def min_batch_size(gan) -> int:
     """The smallest batch the GAN's networks and terms can train on.
 
-    Batch-dependent layers (BatchNormalization in training mode, minibatch discrimination)
+    Batch-dependent layers (BatchNormalization on (batch, features) tensors, minibatch discrimination)
     turn a batch of one into constants; a term may ask for more with ``min_batch_size``.
     """
-    from kgan.gan import _is_batch_dependent  # gan.py imports this module
-
     needed = max([1] + [int(getattr(term, "min_batch_size", 1)) for term in gan.terms])
     for net in (gan.generator, gan.discriminator):
-        if any(_is_batch_dependent(layer) for layer in net._flatten_layers()):
+        if any(_needs_two_samples(layer) for layer in net._flatten_layers()):
             needed = max(needed, 2)
     return needed * gan.distribute_strategy.num_replicas_in_sync  # each replica gets a slice
 
 
+def _needs_two_samples(layer) -> bool:
+    if getattr(layer, "batch_dependent", False):  # MinibatchDiscrimination: compares samples
+        return True
+    if isinstance(layer, keras.layers.BatchNormalization):
+        # On (batch, features) one sample's statistics are the sample itself: the output is beta.
+        # After a convolution they span H x W too, and batch-1 training (pix2pix) is valid.
+        try:
+            return len(layer.input.shape) == 2
+        except (AttributeError, ValueError):  # subclassed models: the input is unknown
+            return False
+    return False
+
+
 def check_fit_data(gan, x, y=None, batch_size=None) -> None:
     """Raise a clear ``ValueError`` for data that would make ``gan.fit`` train on garbage."""
+    if isinstance(x, (list, tuple)) and not isinstance(x, str):
+        raise ValueError(
+            f"GAN.fit got x as a {type(x).__name__} of {len(x)} item(s); it takes one array (or tensor, or "
+            "dataset) of real samples, with conditions as y: gan.fit(x) or gan.fit(x, condition)."
+        )
     if isinstance(x, tf.data.Dataset):
         _check_dataset(gan, x)
     elif isinstance(x, np.ndarray) or (tf.is_tensor(x) and hasattr(x, "numpy")):
@@ -128,7 +144,8 @@ def _check_batched(gan, shape):
     if expected is None:
         return
     want = tuple(expected[1:])
-    if len(shape) == len(want) and len(want) > 0:
+    compatible = all(w is None or w == s for s, w in zip(shape, want, strict=False))
+    if len(shape) == len(want) and len(want) > 0 and compatible:
         raise ValueError(
             f"The dataset yields single samples of shape {tuple(shape)}, not batches: call "
             "dataset.batch(batch_size, drop_remainder=True) before fit."

@@ -347,7 +347,10 @@ class DivergenceGuard(TerminateOnNonFinite):
 
     def _watch_collapse(self) -> bool:
         loss = getattr(self.model, "loss_fn", None)
-        return self.collapse and (loss is None or getattr(loss, "probabilistic", False))
+        # With G trained on another objective (feature matching replacing its adversarial loss,
+        # Salimans et al.), D winning outright is expected, not a collapse.
+        g_replaced = any("generator" in getattr(t, "replaces_adversarial_loss", ()) for t in getattr(self.model, "terms", []))
+        return self.collapse and not g_replaced and (loss is None or getattr(loss, "probabilistic", False))
 
     def on_train_begin(self, logs=None):
         self.stopped, self.reason, self.kind = False, None, None
@@ -414,7 +417,8 @@ class DivergenceGuard(TerminateOnNonFinite):
             last = self._previous.get("_batch", -1)
             self._previous["_batch"] = batch
             return max(0, batch - last)
-        count = float(metric.count.numpy())
+        # Metric variables are summed across replicas: each step adds one count per replica.
+        count = float(metric.count.numpy()) / self.model.distribute_strategy.num_replicas_in_sync
         last = self._previous.get("_count", 0.0)
         self._previous["_count"] = count
         return int(round(count - last)) if count >= last else int(round(count))
@@ -672,7 +676,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         super().on_train_batch_end(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        steps = (self.params or {}).get("steps")
+        finished = not self.model.stop_training or steps is None or self._batches_done >= steps
         self._batches_done = 0
+        if not finished:
+            # Stopped mid-epoch (e.g. by DivergenceGuard, which may have put back an older state):
+            # recording this epoch as done would make a re-run skip it. The last backup stays.
+            return
         super().on_epoch_end(epoch, logs)
 
     def _save_model(self):

@@ -53,6 +53,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from kgan import _data_checks
 from kgan import callbacks as callbacks_lib
 from kgan import losses as losses_lib
 from kgan.gan import GAN
@@ -589,6 +590,10 @@ class GANHyperModel(keras_tuner.HyperModel):
         self.fit_calls += 1
         if self.steps_per_epoch is not None:
             kwargs.setdefault("steps_per_epoch", self.steps_per_epoch)
+        try:  # bad data is the user's to fix, not a failed trial: stop the whole search with the reason
+            _data_checks.check_fit_data(model, x, batch_size=kwargs.get("batch_size"))
+        except ValueError as err:
+            raise keras_tuner.errors.FatalValueError(str(err)) from None
         guard = callbacks_lib.TerminateOnNonFinite(verbose=False)
         start = time.perf_counter()
         # The guard comes first so the tuner's own callbacks see a stopped run.

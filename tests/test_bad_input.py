@@ -41,6 +41,10 @@ def data_shape():
     fit(mlp_gan(), np.zeros((32, 3), "float32"), batch_size=8)
 
 
+def x_as_list():
+    fit(mlp_gan(), [np.zeros((32, 2), "float32")], batch_size=8)
+
+
 def unbatched_dataset():
     fit(mlp_gan(), tf.data.Dataset.from_tensor_slices(np.zeros((32, 2), "float32")))
 
@@ -189,6 +193,7 @@ def missing_tensorboard(monkeypatch):
 # id (first column of the docs table) -> (trigger, exception, fragments the message must hold)
 CATALOGUE = {
     "data-shape": (data_shape, ValueError, [r"shape \(3,\)", r"expects \(2,\)", "Reshape"]),
+    "x-as-list": (x_as_list, ValueError, ["list of 1 item", r"gan\.fit\(x, condition\)"]),
     "unbatched-dataset": (unbatched_dataset, ValueError, ["single samples", r"dataset\.batch"]),
     "pixels-0-255": (pixels_0_255, ValueError, [r"\[-1, 1\]", r"x / 127\.5 - 1"]),
     "out-of-range-dataset": (out_of_range_dataset, ValueError, [r"first batch lies in \[-0\.5", r"\[0, 1\]"]),
@@ -295,3 +300,20 @@ def test_valid_data_passes_every_check():
     fit(gan, x, batch_size=8)
     fit(gan, dataset(x))
     assert int(gan.d_optimizer.iterations) == 4 + 4
+
+
+def test_batch_of_one_is_fine_for_batch_norm_after_a_convolution():
+    # Statistics over H x W as well: pix2pix-style batch-1 training must not be refused.
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64, activation="tanh"), keras.layers.Reshape((8, 8, 1))])
+    d = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(),
+                          keras.layers.Flatten(), keras.layers.Dense(1)])
+    gan = kgan.GAN(g, d, latent=4)
+    gan.compile()
+    fit(gan, np.random.default_rng(0).uniform(-1, 1, (4, 8, 8, 1)).astype("float32"), batch_size=1)
+    assert int(gan.d_optimizer.iterations) == 4
+
+
+def test_batched_1d_data_without_a_feature_axis_is_not_called_unbatched():
+    gan = mlp_gan(output_activation=None, data_dim=1)
+    with pytest.raises(ValueError, match=r"shape \(\), but the discriminator expects \(1,\)"):
+        fit(gan, dataset(real_batch(32).reshape(-1), batch=8))

@@ -185,3 +185,35 @@ def test_bad_backup_every_is_a_one_line_usage_error(capsys):
         cli.main(["train", "dcgan", "--backup-every", "0"])
     assert exit_info.value.code == 2
     assert "--backup-every: expected an integer >= 1" in capsys.readouterr().err
+
+
+def test_a_guard_stop_mid_epoch_is_not_backed_up_as_a_finished_epoch(tmp_path):
+    # The guard restores the state of the last epoch end; recording the interrupted epoch as
+    # done would make the next run skip it.
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    z = keras.Input((2,))
+    generator = keras.Model(z, keras.layers.Dense(4, activation="tanh")(z))
+    x = keras.Input((4,))
+    discriminator = keras.Model(x, keras.layers.Dense(1)(x))
+    gan = kgan.GAN(generator, discriminator, latent=kgan.latent.Normal(2), seed=0)
+    gan.compile()
+    data = tf.data.Dataset.from_tensor_slices(np.random.default_rng(0).uniform(-1, 1, (64, 4)).astype("float32")).batch(8)
+
+    class Poison(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1 and batch == 3:
+                weight = gan.discriminator.weights[0]
+                weight.assign(np.full(weight.shape, np.nan, "float32"))
+
+    guard = kgan.callbacks.DivergenceGuard(verbose=False)
+    backup = kgan.callbacks.BackupAndRestore(tmp_path, delete_checkpoint=False, verbose=False)
+    gan.fit(data, epochs=3, verbose=0, callbacks=[guard, backup, Poison()])
+    assert guard.stopped and guard.restored_from["epoch"] == 0
+    position = kgan.callbacks.BackupAndRestore.read_position(tmp_path)
+    assert position["epoch"] == 1 and position["batches_done"] == 0  # resume at the interrupted epoch
