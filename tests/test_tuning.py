@@ -115,6 +115,21 @@ def test_diverged_trial_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path):
     assert "FAILED" in (tmp_path / "kgan" / "trials.md").read_text()
 
 
+def test_bad_data_stops_the_search_once_with_the_reason(tmp_path):
+    def build_gan(hp):
+        z = keras.Input((2,))
+        return kgan.GAN(keras.Model(z, kgan.nets.mlp(2, 1, hidden=(8,), name="g_mlp")(z)),
+                        kgan.nets.mlp(1, 1, hidden=(8,), name="d"), kgan.latent.Normal(2), seed=0)
+
+    data = np.random.default_rng(0).normal(size=(64, 1)).astype("float32")
+    data[3] = np.nan
+    s = tuning.LearningRateBalance(build_gan, objective=tuning.Wasserstein1(n=500), max_trials=3, directory=tmp_path,
+                                   d_learning_rate=1e-3, g_learning_rate=(1e-4, 1e-2))
+    with pytest.raises(Exception, match="NaN or infinite"):
+        s.search(data, epochs=1, batch_size=16)
+    assert len(s.results()) <= 1  # one trial reported the data error; no trial budget burnt on it
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"d_learning_rate": (1e-2, 1e-5)}, r"d_learning_rate=\(0.01, 1e-05\): low > high; write \(1e-05, 0.01\)"),
     ({"g_learning_rate": (0.0, 1e-3)}, r"g_learning_rate must be positive"),
