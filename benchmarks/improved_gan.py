@@ -3,7 +3,7 @@
     python benchmarks/improved_gan.py fm-train --variant non_saturating   # plain DCGAN loss
     python benchmarks/improved_gan.py fm-train --variant feature_matching # G matches D's mean features
     python benchmarks/improved_gan.py fm-evaluate     # Fréchet distance (project classifier) of both
-    python benchmarks/improved_gan.py infogan-train   # InfoGAN: 62 noise + 10-way + 2 continuous codes
+    python benchmarks/improved_gan.py infogan-train   # InfoGAN: 62 noise + 10-way + 2 continuous codes (MLP nets)
     python benchmarks/improved_gan.py infogan-evaluate  # purity / NMI of the categorical code vs classes
     python benchmarks/improved_gan.py semi            # (K+1)-class semi-supervised D vs labels alone
 
@@ -34,8 +34,9 @@ FM_SETTINGS = {"image_shape": [28, 28, 1], "latent_dim": 100, "width": 32, "batc
                "variants": {"non_saturating": "loss='non_saturating', no terms",
                             "feature_matching": "loss='non_saturating' for D; G loss = FeatureMatching() on "
                                                 "D's 'features' (replaces the adversarial G loss)"}}
-INFO_SETTINGS = {"image_shape": [28, 28, 1], "noise": 62, "categorical": [10], "continuous": 2, "width": 32,
-                 "batch_size": 64, "limit": 30000, "epochs": 4, "seed": 0,
+INFO_SETTINGS = {"image_shape": [28, 28, 1], "noise": 62, "categorical": [10], "continuous": 2, "network": "mlp",
+                 "width": 32, "batch_size": 64, "limit": None, "epochs": 5, "seed": 0,
+                 "optimizers": "D Adam(2e-4, beta_1=0.5), G Adam(1e-3, beta_1=0.5) (the InfoGAN paper's)",
                  "mutual_information": "categorical_weight=1.0, continuous_weight=0.1", "eval_per_code": 1000}
 
 
@@ -125,7 +126,7 @@ def fm_evaluate():
 
 
 # ---------------------------------------------------------------------- InfoGAN
-def infogan_train(epochs: int | None = None):
+def infogan_train(epochs: int | None = None, network: str | None = None):
     import keras
 
     import kgan
@@ -133,12 +134,14 @@ def infogan_train(epochs: int | None = None):
 
     s = INFO_SETTINGS
     epochs = epochs or s["epochs"]
+    network = network or s["network"]
     keras.utils.set_random_seed(s["seed"])
     data = kgan.data.images("fashion_mnist", s["batch_size"], seed=s["seed"], limit=s["limit"])
     gan = kgan.GAN.infogan(tuple(s["image_shape"]), noise=s["noise"], categorical=s["categorical"],
-                           continuous=s["continuous"], width=s["width"], seed=s["seed"])
-    gan.compile(terms=[kgan.terms.MutualInformation(gan.latent, categorical_weight=1.0, continuous_weight=0.1)])
-    folder = RUN / "infogan"
+                           continuous=s["continuous"], width=s["width"], seed=s["seed"], network=network)
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                terms=[kgan.terms.MutualInformation(gan.latent, categorical_weight=1.0, continuous_weight=0.1)])
+    folder = RUN / f"infogan-{network}"
     folder.mkdir(parents=True, exist_ok=True)
     gan.generator.save(folder / "generator_epoch00.keras")  # the untrained baseline
     start = time.perf_counter()
@@ -181,14 +184,15 @@ def purity_and_nmi(codes, labels, k: int = 10, classes: int = 10):
     return purity, float(normalized_mutual_info_score(codes, labels)), table
 
 
-def infogan_evaluate():
+def infogan_evaluate(network: str | None = None):
     import keras
     import numpy as np
 
     import kgan
 
     s = INFO_SETTINGS
-    folder = RUN / "infogan"
+    network = network or s["network"]
+    folder = RUN / f"infogan-{network}"
     code = kgan.latent.InfoCode(s["noise"], s["categorical"], s["continuous"])
     classifier = kgan.metrics.fashion_mnist_classifier(rebuild_if_missing=False)
     names = kgan.metrics.classifiers.FASHION_MNIST_CLASSES if hasattr(
@@ -220,7 +224,7 @@ def infogan_evaluate():
     for c, counts in enumerate(tables[last]):
         print(f"  cat0={c}: {' '.join(f'{v:4d}' for v in counts)}  -> {names[int(np.argmax(counts))]}")
     trained = [r for r in rows if r["model"] == "InfoGAN"]
-    _merge("infogan", {"settings": s, "rows": rows, "counts_final": tables[last].tolist(), "classes": list(names),
+    _merge("infogan", {"settings": {**s, "network": network}, "rows": rows, "counts_final": tables[last].tolist(), "classes": list(names),
                        "target": "purity >= 0.7 (a code G ignores scores about 0.1)",
                        "met": bool(trained and trained[-1]["purity"] >= 0.7)})
 
@@ -230,6 +234,7 @@ def main(argv=None):
     parser.add_argument("part", choices=("fm-train", "fm-evaluate", "infogan-train", "infogan-evaluate", "semi"))
     parser.add_argument("--variant", choices=tuple(FM_SETTINGS["variants"]), default="non_saturating")
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--network", choices=("mlp", "dcgan"), default=None, help="infogan: GAN.infogan's networks")
     parser.add_argument("--seeds", type=int, default=1, help="semi: how many seeds (label draws)")
     args = parser.parse_args(argv)
     if args.part == "fm-train":
@@ -237,18 +242,20 @@ def main(argv=None):
     elif args.part == "fm-evaluate":
         fm_evaluate()
     elif args.part == "infogan-train":
-        infogan_train(args.epochs)
+        infogan_train(args.epochs, args.network)
     elif args.part == "infogan-evaluate":
-        infogan_evaluate()
+        infogan_evaluate(args.network)
     elif args.part == "semi":
         semi(seeds=args.seeds, epochs=args.epochs)
 
 
-SEMI_SETTINGS = {"labels_per_class": 100, "unlabeled_limit": 20000, "batch_size": 64, "epochs": 3, "width": 32,
-                 "latent_dim": 100, "generator_objective": "feature matching on D's 'features'",
-                 "discriminator": "kgan.apps.semi_supervised.discriminator (conv + dropout, K class logits, "
-                                  "real/fake logit = logsumexp)",
-                 "baseline": "the same network on the 1000 labels alone, as many labelled-batch updates",
+SEMI_SETTINGS = {"labels_per_class": 100, "unlabeled_limit": 60000, "batch_size": 100, "epochs": 10,
+                 "network": "mlp", "latent_dim": 100, "generator_objective": "feature matching on D's 'features'",
+                 "discriminator": "kgan.apps.semi_supervised.mlp_discriminator (the paper's 1000-500-250-250-250 "
+                                  "ReLU MLP with Gaussian noise, K class logits, real/fake logit = logsumexp)",
+                 "optimizer": "Adam(3e-3, beta_1=0.5) decayed linearly to 0, both players",
+                 "baseline": "the same network, optimizer and noise on the 1000 labels alone, as many "
+                             "labelled-batch updates",
                  "test_images": 10000}
 
 
@@ -270,7 +277,7 @@ def semi(seeds: int = 1, epochs: int | None = None):
     for seed in range(seeds):
         (x_l, y_l), _ = ssl.labeled_subset(x_train, y_train, s["labels_per_class"], seed=seed)
         start = time.perf_counter()
-        result = ssl.train((x_l, y_l), unlabeled, epochs=epochs, batch_size=s["batch_size"], width=s["width"],
+        result = ssl.train((x_l, y_l), unlabeled, epochs=epochs, batch_size=s["batch_size"], network=s["network"],
                            latent_dim=s["latent_dim"], seed=seed, verbose=0)
         ssl_seconds = time.perf_counter() - start
         semi_accuracy = result.accuracy(x_test, y_test)
@@ -279,7 +286,7 @@ def semi(seeds: int = 1, epochs: int | None = None):
         baseline_epochs = math.ceil(updates / (len(x_l) // s["batch_size"]))
         start = time.perf_counter()
         baseline, _ = ssl.train_supervised((x_l, y_l), epochs=baseline_epochs, batch_size=s["batch_size"],
-                                           width=s["width"], seed=seed, verbose=0)
+                                           network=s["network"], seed=seed, verbose=0)
         base_seconds = time.perf_counter() - start
         rows.append({"seed": seed, "semi_supervised": round(semi_accuracy, 4),
                      "labels_only": round(ssl.accuracy(baseline, x_test, y_test), 4),

@@ -10,7 +10,7 @@
                      [--strategy default|mirrored|multi-worker] [--cpu-devices N] [--deterministic]
                      (an interrupted run resumes from DIR/backup unless --restart)
     kgan train infogan [the dcgan flags except --latent-dim] [--noise N] [--categorical K ...]
-                       [--continuous C] [--continuous-weight W]
+                       [--continuous C] [--continuous-weight W] [--network mlp|dcgan]
     kgan sample MODEL [--n 64] [--out grid.png] [--npy images.npy] [--cols C] [--seed K]
                       [--latent uniform|normal] [--code cat0=3]
     kgan evaluate MODEL [--data fashion_mnist] [--n 10000] [--seed K] [--latent uniform|normal] [--json]
@@ -200,6 +200,9 @@ def _add_image_commands(commands, tasks):
     infogan.add_argument("--categorical", type=_int_between(2), nargs="*", default=[10], metavar="K",
                          help="values of each categorical code (default: one code with 10)")
     infogan.add_argument("--continuous", type=_int_between(0), default=2, help="continuous codes (default 2)")
+    infogan.add_argument("--network", choices=("mlp", "dcgan"), default="mlp",
+                         help="mlp (default): the image MLPs, the measured recipe for 28x28 grayscale images; "
+                              "dcgan: convolutions of --width, for larger or colour images")
     infogan.add_argument("--continuous-weight", type=_positive_float, default=0.1,
                          help="weight of the continuous codes' likelihood (default 0.1; see docs)")
     infogan.set_defaults(handler=_cli_images.train_infogan)

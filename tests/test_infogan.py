@@ -113,3 +113,30 @@ def test_int_seed_gives_independent_draws_within_one_sample():
     a, b = (np.asarray(c).argmax(1) for c in parts["categorical"])
     assert not np.array_equal(a, b)  # two codes of the same size must not be one random stream
     np.testing.assert_allclose(code.sample(8, seed=0), code.sample(8, seed=0))  # still reproducible
+
+
+def test_infogan_preset_builds_either_network():
+    for network in ("mlp", "dcgan"):
+        gan = kgan.GAN.infogan((28, 28, 1), noise=3, categorical=(4,), continuous=1, width=2, seed=0, network=network)
+        images = np.asarray(gan.generate(3, seed=1))
+        assert images.shape == (3, 28, 28, 1) and images.min() >= -1.0 and images.max() <= 1.0
+        out = gan.discriminator(images, training=False)
+        assert set(out) == {"logits", "features", "cat0_logits", "cont_mean"}
+        assert out["logits"].shape == (3, 1) and out["cat0_logits"].shape == (3, 4) and out["cont_mean"].shape == (3, 1)
+    with pytest.raises(ValueError, match="network must be one of"):
+        kgan.GAN.infogan((28, 28, 1), network="resnet")
+
+
+def test_image_mlps_noise_only_in_training_and_shape_errors():
+    d = kgan.nets.mlp_image_discriminator((8, 8, 1), units=(6, 5), input_noise=0.3, noise=0.5, seed=0)
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 8, 8, 1)).astype("float32")
+    clean = np.asarray(d(x, training=False)["logits"])
+    np.testing.assert_allclose(np.asarray(d(x, training=False)["logits"]), clean)
+    assert not np.allclose(np.asarray(d(x, training=True)["logits"]), clean)
+    assert d(x)["features"].shape == (4, 5)
+    assert not [layer for layer in kgan.nets.mlp_image_discriminator((8, 8, 1), units=(6,)).layers
+                if "noise" in layer.name]  # no noise layers unless asked for
+    with pytest.raises(ValueError, match="image_shape must be"):
+        kgan.nets.mlp_image_generator((28, 28), latent_dim=4)
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        kgan.nets.mlp_image_discriminator((8, 8, 1), units=())

@@ -13,7 +13,7 @@ def _images(n, seed=0):
 
 
 def _gan(terms, seed=0):
-    gan = ssl.build_gan((28, 28, 1), num_classes=3, latent_dim=4, width=4, seed=seed)
+    gan = ssl.build_gan((28, 28, 1), num_classes=3, latent_dim=4, width=4, seed=seed, network="conv")
     gan.compile(terms=terms)
     return gan
 
@@ -30,6 +30,24 @@ def test_discriminator_outputs_and_the_implicit_fake_class():
     probabilities = np.asarray(ssl.classifier(disc)(_images(5).astype("float32") / 127.5 - 1.0))
     np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(probabilities, np.exp(logits) / z, rtol=1e-4)
+
+
+def test_mlp_discriminator_is_the_papers_network_with_noise_only_in_training():
+    disc = ssl.mlp_discriminator((28, 28, 1), num_classes=3, units=(16, 8), seed=0)
+    x = _images(6).astype("float32") / 127.5 - 1.0
+    out = disc(x, training=False)
+    assert out["class_logits"].shape == (6, 3) and out["logits"].shape == (6, 1) and out["features"].shape == (6, 8)
+    # Inference is deterministic and per-sample (no batch statistics); training adds Gaussian noise.
+    np.testing.assert_allclose(np.asarray(disc(x[:2], training=False)["class_logits"]),
+                               np.asarray(out["class_logits"])[:2], rtol=1e-5, atol=1e-6)
+    noisy = np.asarray(disc(x, training=True)["class_logits"])
+    assert not np.allclose(noisy, np.asarray(out["class_logits"]))
+    assert [layer.name for layer in disc.layers if "noise" in layer.name] == ["noise1", "noise2", "noise_out"]
+    generator = kgan.nets.mlp_image_generator((28, 28, 1), latent_dim=4, units=(8,), seed=0)
+    images = np.asarray(generator(np.random.default_rng(0).uniform(size=(5, 4)).astype("float32")))
+    assert images.shape == (5, 28, 28, 1) and images.min() >= -1.0 and images.max() <= 1.0
+    with pytest.raises(ValueError, match="network must be one of"):
+        ssl.build_gan(network="resnet")
 
 
 def test_supervised_term_is_the_cross_entropy_of_the_labelled_examples():
@@ -68,10 +86,11 @@ def test_labeled_subset_takes_per_class_examples_and_leaves_the_rest():
 
 def test_tiny_fit_returns_a_classifier_and_round_trips(tmp_path):
     x, y = _images(48), np.arange(48) % 3
-    result = ssl.train((x[:9], y[:9]), x, epochs=1, batch_size=8, latent_dim=4, width=4, steps_per_epoch=2,
-                       verbose=0)
+    result = ssl.train((x[:9], y[:9]), x, epochs=1, batch_size=8, latent_dim=4, steps_per_epoch=2, verbose=0)
     assert {"supervised_classification", "feature_matching", "d_loss"} <= set(result.history)
     assert result.history["g_loss"][-1] == pytest.approx(result.history["feature_matching"][-1], rel=1e-5)
+    # The paper's schedule: the learning rate decays linearly to 0 over the run (here 2 updates).
+    assert float(result.gan.d_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
     assert result.classifier(x[:4].astype("float32") / 127.5 - 1.0).shape == (4, 3)
     assert 0.0 <= result.accuracy(x, y) <= 1.0
     result.gan.save(tmp_path / "ssl.keras")
@@ -84,7 +103,9 @@ def test_tiny_fit_returns_a_classifier_and_round_trips(tmp_path):
 
 def test_labels_only_baseline_uses_the_same_network():
     x, y = _images(16), np.arange(16) % 3
-    model, history = ssl.train_supervised((x, y), epochs=2, batch_size=8, width=4, verbose=0)
-    assert len(history["loss"]) == 2
-    assert model.output_shape == (None, 3)
-    assert [w.shape for w in model.weights] == [w.shape for w in ssl.discriminator((28, 28, 1), 3, 4).weights]
+    for network, same in (("mlp", ssl.mlp_discriminator((28, 28, 1), 3)),
+                          ("conv", ssl.discriminator((28, 28, 1), 3, 4))):
+        model, history = ssl.train_supervised((x, y), epochs=2, batch_size=8, network=network, width=4, verbose=0)
+        assert len(history["loss"]) == 2
+        assert model.output_shape == (None, 3)
+        assert [w.shape for w in model.weights] == [w.shape for w in same.weights]
