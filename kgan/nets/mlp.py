@@ -1,9 +1,10 @@
 """Multi-layer perceptrons: for low-dimensional GANs (the 1-D tutorial) and small images.
 
 The image MLPs are Salimans et al.'s (2016) permutation-invariant MNIST
-networks. On 28x28 grayscale images they train several times faster than the
-DCGAN convolutions on a CPU, and they are the measured recipe for InfoGAN's
-categorical code on Fashion-MNIST (docs/infogan.md).
+networks. On 28x28 grayscale images an InfoGAN step with them costs 0.07 s on
+two CPU cores, against about 0.5 s with the InfoGAN paper's convolutional
+networks, and they are the measured recipe for InfoGAN's categorical code on
+Fashion-MNIST (docs/infogan.md).
 """
 
 from __future__ import annotations
