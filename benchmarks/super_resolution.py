@@ -45,7 +45,7 @@ def edge_energy(images) -> np.ndarray:
 
 def _figure(columns, path, rows=8, zoom=3):
     """Rows of examples; columns LR | bicubic | content-only | SRGAN | HR, enlarged (nearest) for viewing."""
-    from kgan._grid import save_png, to_uint8
+    from kgan.pixels import save_png, to_uint8
 
     cells = [to_uint8(np.repeat(np.repeat(c[:rows], zoom, axis=1), zoom, axis=2)) for c in columns]
     n, h, w, ch = cells[0].shape

@@ -164,7 +164,7 @@ def _sampler(args):
 def sample(args) -> int:
     import numpy as np
 
-    from kgan import _grid
+    from kgan import pixels
 
     sampler = _sampler(args)
     try:
@@ -175,7 +175,7 @@ def sample(args) -> int:
         return _fail("the generator produced NaN/inf values: the model is broken (diverged training?).")
     written = []
     if args.out:
-        written.append(_grid.save_png(args.out, _grid.image_grid(images, cols=args.cols)))
+        written.append(pixels.save_png(args.out, pixels.image_grid(images, cols=args.cols)))
     if args.npy:
         Path(args.npy).parent.mkdir(parents=True, exist_ok=True)
         npy = args.npy if str(args.npy).endswith(".npy") else f"{args.npy}.npy"  # what np.save writes

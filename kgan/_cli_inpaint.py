@@ -118,7 +118,7 @@ def inpaint(args) -> int:
     import numpy as np
 
     import kgan
-    from kgan import _grid
+    from kgan import pixels
     from kgan.apps import inpainting
 
     try:
@@ -135,7 +135,7 @@ def inpaint(args) -> int:
         return _fail(str(err))
     written = []
     try:
-        out = result.images[0] if len(result.images) == 1 else _grid.image_grid(result.images)
+        out = result.images[0] if len(result.images) == 1 else pixels.image_grid(result.images)
         written.append(kgan.apps.save_png(str(args.out), out))
         if args.figure:
             written.append(kgan.apps.save_png(str(args.figure), result.figure(max_rows=len(result.images))))

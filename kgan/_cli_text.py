@@ -39,7 +39,7 @@ def _fail(message: str) -> int:
 
 def generate_text(args) -> int:
     import kgan  # noqa: F401  (registers kgan's classes, so that .keras files load)
-    from kgan._grid import image_grid, save_png
+    from kgan.pixels import image_grid, save_png
     from kgan.apps import text_to_image as t2i
 
     path = Path(args.model)

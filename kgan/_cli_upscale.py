@@ -51,7 +51,7 @@ def _read_png(path: Path, channels: int):
 def upscale(args) -> int:
     import numpy as np
 
-    from kgan._grid import image_grid, save_png
+    from kgan.pixels import image_grid, save_png
     from kgan.apps import super_resolution as sr
 
     try:

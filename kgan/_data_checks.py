@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgan import _nets
+
 VALIDATED_ATTR = "_kgan_value_range"  # kgan.data.images tags its datasets with their checked range
 
 
@@ -138,9 +140,7 @@ def _check_array(gan, x, batch_size):
 
 
 def _check_batched(gan, shape):
-    from kgan.gan import _static_shape
-
-    expected = _static_shape(gan.discriminator)
+    expected = _nets.static_shape(gan.discriminator)
     if expected is None:
         return
     want = tuple(expected[1:])

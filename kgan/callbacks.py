@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import _grid
+from kgan import pixels
 from kgan._checks import positive_int
 
 __all__ = ["BackupAndRestore", "DivergenceGuard", "GeneratorEMA", "ModelCheckpoint", "SampleGrid",
@@ -102,8 +102,8 @@ class SampleGrid(keras.callbacks.Callback):
         """Write the grid for ``epoch`` (0 = before training) and return its path."""
         self._check_model()
         images = self.model.generate(self.n, seed=self.seed, condition=self.condition)
-        grid = _grid.image_grid(images, cols=self.cols)
-        path = _grid.save_png(os.path.join(self.out_dir, f"epoch_{epoch:03d}.png"), grid)
+        grid = pixels.image_grid(images, cols=self.cols)
+        path = pixels.save_png(os.path.join(self.out_dir, f"epoch_{epoch:03d}.png"), grid)
         self.paths.append(path)
         if self.log_dir is not None:
             if self._writer is None:

@@ -279,7 +279,7 @@ def _latent_sampler(prior):
 
 
 def _to_uint8(images):
-    # The same rounding as kgan's PNG writer (kgan._grid.to_uint8).
+    # The same rounding as kgan's PNG writer (kgan.pixels.to_uint8).
     return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
 
 

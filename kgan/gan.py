@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from kgan import _data_checks
+from kgan import _data_checks, _nets
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
 from kgan._checks import positive_int
@@ -38,25 +38,6 @@ def _scale_for_replicas(loss):
     """Per-replica mean -> share of the global-batch mean (gradients are summed across replicas)."""
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     return loss / replicas if replicas > 1 else loss
-
-
-def _static_shape(model):
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        return None
-    if not inputs:
-        return None
-    return tuple(inputs[0].shape)
-
-
-def _run(net, inputs, training, update_state):
-    """Call ``net``; with ``update_state=False`` its non-trainable variables (BatchNorm moving
-    statistics) keep their values, through Keras' ``stateless_call``."""
-    if update_state or not training or not net.non_trainable_variables:
-        return net(inputs, training=training)
-    outputs, _ = net.stateless_call(net.trainable_variables, net.non_trainable_variables, inputs, training=training)
-    return outputs
 
 
 #: Replica r draws from the GAN's seed stream shifted by ``r * _REPLICA_SEED_STRIDE`` (a prime:
@@ -82,19 +63,6 @@ class _ReplicaSeeds(keras.random.SeedGenerator):
         return seed + ops.cast(ops.stack([offset, ops.zeros_like(offset)]), seed.dtype)
 
 
-def _symbolic_output(model):
-    """A functional or Sequential model's output structure (KerasTensors); None for subclassed ones."""
-    try:
-        return model.output
-    except (AttributeError, ValueError):  # Sequential models only list `outputs`
-        pass
-    try:
-        outputs = model.outputs
-    except (AttributeError, ValueError):
-        return None
-    return outputs[0] if outputs and len(outputs) == 1 else outputs or None
-
-
 def _mirrored(strategy) -> bool:
     return isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
 
@@ -102,20 +70,6 @@ def _mirrored(strategy) -> bool:
 def _multi_worker() -> bool:
     strategy = tf.distribute.get_strategy()
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
-
-
-def _input_count(model):
-    """How many inputs a functional model takes; None when unknown (subclassed, unbuilt)."""
-    try:
-        return len(model.inputs) if model.inputs else None
-    except (AttributeError, ValueError):
-        return None
-
-
-def _is_batch_dependent(layer) -> bool:
-    # Layers whose output for one sample depends on the rest of the batch: real and fake
-    # must then go through D separately, or the statistics of one leak into the other.
-    return isinstance(layer, keras.layers.BatchNormalization) or getattr(layer, "batch_dependent", False)
 
 
 @keras.saving.register_keras_serializable(package="kgan")
@@ -239,7 +193,7 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ checks
     def _check_latent_matches_generator(self):
-        shape = _static_shape(self.generator)  # the latent input comes first
+        shape = _nets.static_shape(self.generator)  # the latent input comes first
         if shape is None or len(shape) < 2:
             return
         expected = tuple(shape[1:])
@@ -252,7 +206,7 @@ class GAN(keras.Model):
             )
 
     def _check_real_batch(self, real):
-        expected = _static_shape(self.discriminator)
+        expected = _nets.static_shape(self.discriminator)
         try:
             got = tuple(real.shape)[1:]
         except (TypeError, ValueError):  # unknown rank
@@ -369,7 +323,7 @@ class GAN(keras.Model):
             fake = self.generator(self.latent.sample(2, seed=keras.random.SeedGenerator(0)), training=False)
             self._as_outputs(self.discriminator(fake, training=False))
         else:
-            symbolic = _symbolic_output(self.discriminator)  # checked now rather than in the first step
+            symbolic = _nets.symbolic_output(self.discriminator)  # checked now rather than in the first step
             if symbolic is not None:
                 self._as_outputs(symbolic)
         self.built = True
@@ -390,7 +344,7 @@ class GAN(keras.Model):
         return sorted(outputs) if isinstance(outputs, dict) else ["logits"]
 
     def _generator_needs_condition(self):
-        return (_input_count(self.generator) or 1) > 1
+        return (_nets.input_count(self.generator) or 1) > 1
 
     @property
     def metrics(self):
@@ -409,7 +363,7 @@ class GAN(keras.Model):
 
     def generate_from(self, z, condition=None, training=False, update_state=True):
         """Run G on latent vectors ``z`` (and ``condition`` for conditional generators); returns a tensor."""
-        return _run(self.generator, z if condition is None else [z, condition], training, update_state)
+        return _nets.run(self.generator, z if condition is None else [z, condition], training, update_state)
 
     def discriminate(self, x, condition=None, training=False, update_state=True) -> dict:
         """D's outputs on ``x`` as a dict with at least ``"logits"``.
@@ -417,11 +371,11 @@ class GAN(keras.Model):
         ``update_state=False`` runs D in training mode without moving its non-trainable state
         (BatchNormalization statistics): the generator update uses it so that it changes G alone.
         """
-        return self._as_outputs(_run(self.discriminator, x if condition is None else [x, condition], training, update_state))
+        return self._as_outputs(_nets.run(self.discriminator, x if condition is None else [x, condition], training, update_state))
 
     def _discriminate_pair(self, real, fake, condition, training, update_state=True):
         if self._joint_d_call is None:
-            self._joint_d_call = not any(_is_batch_dependent(layer) for layer in self.discriminator._flatten_layers())
+            self._joint_d_call = not any(_nets.is_batch_dependent(layer) for layer in self.discriminator._flatten_layers())
         if not self._joint_d_call:
             return (
                 self.discriminate(real, condition, training, update_state),
@@ -504,7 +458,7 @@ class GAN(keras.Model):
                 "This GAN's generator is conditional ([z, condition] inputs) but the data has no "
                 "condition: fit on (x, condition) pairs, e.g. fit(x, labels) or a dataset of (x, y)."
             )
-        if condition is not None and _input_count(self.generator) == 1:
+        if condition is not None and _nets.input_count(self.generator) == 1:
             raise ValueError(
                 "The data yields (x, condition) pairs, but the generator takes only the latent z. "
                 "Drop the labels (dataset.map(lambda x, y: x), or fit(x) without y), or build a "

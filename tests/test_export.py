@@ -19,7 +19,7 @@ import pytest
 import tensorflow as tf
 
 import kgan
-from kgan import _grid, cli
+from kgan import cli, pixels
 from kgan import export as ex
 
 LATENT_DIM, N_CLASSES = 4, 5
@@ -388,7 +388,7 @@ def test_onnx_runs_in_onnxruntime_with_any_batch(exported, tmp_path, name):
         images, images_uint8 = session.run(["images", "images_uint8"], feed)
         want = _keras_images(case, case["latent"][:n], None if case["condition"] is None else case["condition"][:n])
         np.testing.assert_allclose(images, want, atol=1e-5)
-        assert images_uint8.dtype == np.uint8 and np.abs(images_uint8.astype(int) - _grid.to_uint8(want)).max() <= 1
+        assert images_uint8.dtype == np.uint8 and np.abs(images_uint8.astype(int) - pixels.to_uint8(want)).max() <= 1
 
 
 # ---------------------------------------------------------------------- command line
@@ -452,7 +452,7 @@ def test_loads_without_kgan_and_gives_the_keras_images(exported, outside, name):
     assert np.abs(want).max() > 0.1  # images worth comparing to 1e-5 (an untrained DCGAN gives ~1e-6)
     np.testing.assert_allclose(got("default"), want, atol=1e-5)
     np.testing.assert_allclose(got("default_one"), want[:1], atol=1e-5)
-    assert np.abs(got("default", "images_uint8").astype(int) - _grid.to_uint8(want)).max() <= 1
+    assert np.abs(got("default", "images_uint8").astype(int) - pixels.to_uint8(want)).max() <= 1
     if name == "dcgan":  # the comparison can tell training mode apart
         assert np.abs(_keras_images(case, case["latent"], training=True) - want).max() > 1e-3
     # sample: the prior's own draw for that seed, inside the graph; reproducible.

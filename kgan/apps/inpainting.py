@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import _grid
+from kgan import pixels
 from kgan import latent as latent_lib
 from kgan._checks import positive_int
 
@@ -402,7 +402,7 @@ class InpaintResult:
         if original is not None:
             columns.append(_as_batch(original, "original")[:k])
         tiles = np.stack(columns, axis=1).reshape(-1, *self.images.shape[1:])
-        return _grid.image_grid(tiles, cols=len(columns))
+        return pixels.image_grid(tiles, cols=len(columns))
 
     def __repr__(self):
         return (f"InpaintResult({len(self.images)} image(s) {self.images.shape[1:]}, contextual loss "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from kgan import _grid
+from kgan import pixels
 
 __all__ = ["ArithmeticResult", "code_traversal", "codes_by_class", "interpolate", "interpolation_strip", "slerp", "vector_arithmetic"]
 
@@ -87,7 +87,7 @@ def interpolation_strip(gan, rows: int = 4, steps: int = 8, method: str = "slerp
     else:
         starts, ends = (np.asarray(e, np.float32) for e in endpoints)
     walks = np.concatenate([interpolate(a, b, steps, method) for a, b in zip(starts, ends, strict=True)])
-    return _grid.image_grid(_decode(gan, walks), cols=steps)
+    return pixels.image_grid(_decode(gan, walks), cols=steps)
 
 
 def codes_by_class(gan, classifier, classes, per_class: int = 3, pool: int = 2000, seed: int = 0,
@@ -141,7 +141,7 @@ class ArithmeticResult:
             row = list(imgs) + [blank[0]] * (width - 1 - len(imgs)) + [mean]
             rows.extend(row)
         rows.extend(list(self.images) + [blank[0]] * (width - len(self.images)))
-        return _grid.image_grid(np.stack(rows), cols=width)
+        return pixels.image_grid(np.stack(rows), cols=width)
 
 
 def vector_arithmetic(gan, plus, minus=(), samples: int = 8, noise: float = 0.25, seed: int = 0) -> ArithmeticResult:
@@ -221,4 +221,4 @@ def code_traversal(gan, categorical: int = 0, continuous: int | None = 0, steps:
             if v is not None:
                 z[cont_start + continuous] = v
             rows.append(z)
-    return _grid.image_grid(_decode(gan, np.stack(rows)), cols=len(values))
+    return pixels.image_grid(_decode(gan, np.stack(rows)), cols=len(values))

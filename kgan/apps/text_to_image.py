@@ -268,7 +268,7 @@ def caption_figure(captions, images, path, title: str | None = None, dpi: int = 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from kgan._grid import image_grid
+    from kgan.pixels import image_grid
 
     images = np.asarray(images)
     if images.ndim != 5 or len(images) != len(captions):

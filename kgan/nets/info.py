@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 
 # The output names are the term's contract: it defines them, the head follows.
-from kgan.terms.mutual_information import CONTINUOUS_LOGVAR, CONTINUOUS_MEAN, categorical_key
+from kgan._nets import CONTINUOUS_LOGVAR, CONTINUOUS_MEAN, categorical_key
 
 __all__ = ["with_code_head"]
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import keras
 
+from kgan._nets import DISCRIMINATOR_BODY, GENERATOR_BODY, TEXT_ENCODER  # noqa: F401 (the nested models' names)
+
 from kgan.nets import dcgan as dcgan_nets
 
 __all__ = [
@@ -40,8 +42,7 @@ __all__ = [
 ]
 
 ENCODER_KINDS = ("gru", "conv")
-TEXT_ENCODER, GENERATOR_BODY, DISCRIMINATOR_BODY, VECTORIZER = (
-    "text_encoder", "generator_body", "discriminator_body", "text_vectorizer")
+VECTORIZER = "text_vectorizer"
 _RESERVED = ("", "[UNK]")  # TextVectorization's padding and out-of-vocabulary tokens
 
 

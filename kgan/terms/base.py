@@ -26,6 +26,7 @@ from typing import Any
 
 import keras
 
+from kgan import _nets
 from kgan._serializable import ConfigObject
 
 __all__ = ["Step", "Term", "DISCRIMINATOR", "GENERATOR"]
@@ -80,9 +81,27 @@ class Step:
     def discriminator(self):
         return self.gan.discriminator
 
-    def discriminate(self, x, training=None) -> dict:
-        """Run D on ``x`` (with this step's condition); returns the output dict."""
-        return self.gan.discriminate(x, self.condition, training=self.training if training is None else training)
+    def discriminate(self, x, training=None, update_state=None) -> dict:
+        """Run D on ``x`` (with this step's condition); returns the output dict.
+
+        ``update_state`` defaults to True in the discriminator phase and False in the
+        generator phase, so that a G update never moves D's BatchNorm statistics.
+        """
+        training = self.training if training is None else training
+        update_state = (self.phase == DISCRIMINATOR) if update_state is None else update_state
+        return self.gan.discriminate(x, self.condition, training=training, update_state=update_state)
+
+    def run(self, net, inputs, update_state=False):
+        """Call any network (a sub-model of D or G, an extractor) in this step's mode.
+
+        In training mode its non-trainable state (BatchNorm moving statistics) keeps its
+        values unless ``update_state=True``: terms read networks, they do not train them.
+
+        ```python
+        features = step.run(self._extractor, step.real)   # training mode, statistics untouched
+        ```
+        """
+        return _nets.run(net, inputs, self.training, update_state)
 
 
 def _snake_case(name: str) -> str:

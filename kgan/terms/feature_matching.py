@@ -68,11 +68,10 @@ class FeatureMatching(Term):
     def _features(self, step: Step):
         if self._extractor is None:
             return step.d_real[self.layer], step.d_fake[self.layer]
-        from kgan.gan import _run  # features in training mode, without moving D's BatchNorm statistics
-
+        # Features in training mode, without moving D's BatchNorm statistics.
         inputs = (lambda x: x) if step.condition is None else (lambda x: [x, step.condition])
-        return (_run(self._extractor, inputs(step.real), step.training, update_state=False),
-                _run(self._extractor, inputs(step.fake), step.training, update_state=False))
+        return (step.run(self._extractor, inputs(step.real), update_state=False),
+                step.run(self._extractor, inputs(step.fake), update_state=False))
 
     def generator_loss(self, step: Step):
         real, fake = self._features(step)

@@ -13,6 +13,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kgan import _nets
 from kgan import losses as losses_lib
 from kgan.terms.base import Step, Term
 
@@ -131,15 +132,13 @@ class TextInterpolation(Term):
     @staticmethod
     def parts(gan):
         """``(G's text encoder, G's body, D's text encoder, D's body)``; a clear error when missing."""
-        from kgan.nets import text as text_nets
-
         found = []
-        for net, body in ((gan.generator, text_nets.GENERATOR_BODY), (gan.discriminator, text_nets.DISCRIMINATOR_BODY)):
+        for net, body in ((gan.generator, _nets.GENERATOR_BODY), (gan.discriminator, _nets.DISCRIMINATOR_BODY)):
             try:
-                found += [net.get_layer(text_nets.TEXT_ENCODER), net.get_layer(body)]
+                found += [net.get_layer(_nets.TEXT_ENCODER), net.get_layer(body)]
             except ValueError:
                 raise ValueError(
-                    f"TextInterpolation needs nested '{text_nets.TEXT_ENCODER}' and '{body}' models in "
+                    f"TextInterpolation needs nested '{_nets.TEXT_ENCODER}' and '{body}' models in "
                     f"{net.name!r}: build the networks with kgan.nets.text_conditional_generator and "
                     "kgan.nets.matching_aware_discriminator."
                 ) from None
@@ -150,18 +149,16 @@ class TextInterpolation(Term):
         self.parts(gan)
 
     def generator_loss(self, step: Step):
-        from kgan.gan import _run  # runs D without moving its BatchNorm statistics
-
         g_text, g_body, d_text, d_body = self.parts(step.gan)
         other = mismatched(step.condition, self.shift)
 
         def mix(encoder, net):
-            a = _run(encoder, step.condition, step.training, net is g_body)
-            b = _run(encoder, other, step.training, net is g_body)
+            a = step.run(encoder, step.condition, update_state=net is g_body)
+            b = step.run(encoder, other, update_state=net is g_body)
             return self.beta * a + (1.0 - self.beta) * b
 
         fake = g_body([step.z, mix(g_text, g_body)], training=step.training)
-        out = _run(d_body, [fake, mix(d_text, d_body)], step.training, update_state=False)
+        out = step.run(d_body, [fake, mix(d_text, d_body)], update_state=False)
         logits = out["logits"] if isinstance(out, dict) else out
         return step.gan.loss_fn.generator_loss(ops.cast(logits, "float32"))
 

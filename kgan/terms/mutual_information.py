@@ -7,17 +7,10 @@ import math
 import keras
 from keras import ops
 
+from kgan._nets import CONTINUOUS_LOGVAR, CONTINUOUS_MEAN, categorical_key  # noqa: F401 (names of Q's outputs)
 from kgan.terms.base import Step, Term
 
 _LOG_2PI = math.log(2.0 * math.pi)
-# Names of the Q outputs in D's output dict (kgan.nets.with_code_head creates them).
-CONTINUOUS_MEAN = "cont_mean"
-CONTINUOUS_LOGVAR = "cont_logvar"
-
-
-def categorical_key(i: int) -> str:
-    """The D output holding the logits of categorical code ``i``."""
-    return f"cat{i}_logits"
 
 
 @keras.saving.register_keras_serializable(package="kgan")
