@@ -347,6 +347,16 @@ class GAN(keras.Model):
         return (_nets.input_count(self.generator) or 1) > 1
 
     @property
+    def steps(self) -> int:
+        """Training steps done (batches G was updated on): ``g_optimizer.iterations // g_steps``.
+
+        Survives save/load and BackupAndRestore with the optimizer state; 0 before compile.
+        """
+        if self.g_optimizer is None:
+            return 0
+        return int(ops.convert_to_numpy(self.g_optimizer.iterations)) // self.g_steps
+
+    @property
     def metrics(self):
         return [
             self.d_loss_tracker,
