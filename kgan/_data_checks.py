@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import _nets
+from kgan import _keras_private, _nets
 
 VALIDATED_ATTR = "_kgan_value_range"  # kgan.data.images tags its datasets with their checked range
 
@@ -38,13 +38,13 @@ def output_range(model) -> tuple[float, float] | None:
         return None
     for _ in range(16):  # a short walk back; nets rarely end in more reshaping layers
         try:
-            layer, node_index, _ = tensor._keras_history
+            layer, node_index, _ = _keras_private.keras_history(tensor)
         except (AttributeError, TypeError, ValueError):
             return None
         if isinstance(layer, keras.Model):
             return output_range(layer)
         if isinstance(layer, _SHAPE_ONLY):
-            inputs = layer._inbound_nodes[node_index].input_tensors
+            inputs = _keras_private.node_inputs(layer, node_index)
             if len(inputs) != 1:
                 return None
             tensor = inputs[0]
@@ -70,7 +70,7 @@ def min_batch_size(gan) -> int:
     """
     needed = max([1] + [int(getattr(term, "min_batch_size", 1)) for term in gan.terms])
     for net in (gan.generator, gan.discriminator):
-        if any(_needs_two_samples(layer) for layer in net._flatten_layers()):
+        if any(_needs_two_samples(layer) for layer in _keras_private.flatten_layers(net)):
             needed = max(needed, 2)
     return needed * gan.distribute_strategy.num_replicas_in_sync  # each replica gets a slice
 
@@ -213,3 +213,54 @@ def _check_batch_size(gan, n, what, fix):
             "layers (BatchNormalization, MinibatchDiscrimination) or its terms compare the samples of "
             f"a batch, and replicas split it. Fix: {fix} (at least {needed})."
         )
+
+
+def check_latent_matches_generator(gan) -> None:
+    """The prior's sample shape must be what the generator's first input takes."""
+    shape = _nets.static_shape(gan.generator)  # the latent input comes first
+    if shape is None or len(shape) < 2:
+        return
+    expected = tuple(shape[1:])
+    if expected != tuple(gan.latent.shape) and None not in expected:
+        raise ValueError(
+            f"The latent prior {gan.latent!r} draws vectors of shape {gan.latent.shape}, "
+            f"but the generator expects inputs of shape {expected}. Use "
+            f"latent=kgan.latent.Normal({expected[-1]}) (or another prior of that "
+            "dimension), or change the generator's Input."
+        )
+
+
+def _check_sample_shape(gan, real) -> None:
+    expected = _nets.static_shape(gan.discriminator)
+    try:
+        got = tuple(real.shape)[1:]
+    except (TypeError, ValueError):  # unknown rank
+        return
+    if expected is None:
+        return
+    want = tuple(expected[1:])
+    if len(got) != len(want) or any(w is not None and g is not None and w != g for g, w in zip(got, want, strict=True)):
+        raise ValueError(
+            f"The data's samples have shape {got}, but the discriminator expects {want}. "
+            "Reshape the data (e.g. images as (H, W, C), 1-D data as (batch, 1)) or build "
+            "the discriminator for this shape."
+        )
+
+
+def check_step_batch(gan, real, condition) -> None:
+    """A batch inside ``train_step``/``test_step``: real samples of D's shape, a condition iff G takes one."""
+    if isinstance(real, dict):
+        raise ValueError("GAN.fit expects batches of real samples x, or (x, condition) pairs; got a dict.")
+    inputs = _nets.input_count(gan.generator)
+    if condition is None and (inputs or 1) > 1:
+        raise ValueError(
+            "This GAN's generator is conditional ([z, condition] inputs) but the data has no "
+            "condition: fit on (x, condition) pairs, e.g. fit(x, labels) or a dataset of (x, y)."
+        )
+    if condition is not None and inputs == 1:
+        raise ValueError(
+            "The data yields (x, condition) pairs, but the generator takes only the latent z. "
+            "Drop the labels (dataset.map(lambda x, y: x), or fit(x) without y), or build a "
+            "conditional generator and discriminator with inputs [z, condition] and [x, condition]."
+        )
+    _check_sample_shape(gan, real)

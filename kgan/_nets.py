@@ -72,3 +72,67 @@ def is_batch_dependent(layer) -> bool:
     Real and fake must then go through D separately, or the statistics of one leak into the other.
     """
     return isinstance(layer, keras.layers.BatchNormalization) or getattr(layer, "batch_dependent", False)
+
+
+def discriminator_outputs(out, who: str = "discriminator") -> dict:
+    """D's output as a dict with at least ``"logits"`` (a bare tensor becomes ``{"logits": t}``).
+
+    The contract every loss and term relies on: one logit per sample, shape ``(batch, 1)`` or
+    ``(batch,)``; a dict needs a ``"logits"`` entry; lists are refused (ambiguous).
+    """
+    if isinstance(out, dict):
+        if "logits" not in out:
+            raise ValueError(
+                f"The {who} returned a dict without a 'logits' entry (keys: {sorted(out)}). "
+                "Return {'logits': ..., 'features': ..., ...}."
+            )
+        outputs = dict(out)
+    elif isinstance(out, (list, tuple)):
+        raise ValueError(
+            f"The {who} returned a {type(out).__name__} of {len(out)} outputs; return one "
+            "logit tensor, or a dict with 'logits' and named extras."
+        )
+    else:
+        outputs = {"logits": out}
+    shape = tuple(outputs["logits"].shape)  # TensorShape or a symbolic KerasTensor's tuple
+    if len(shape) not in (1, 2) or (len(shape) == 2 and shape[-1] not in (1, None)):
+        raise ValueError(
+            f"The {who} must output one logit per sample, shape (batch, 1) or (batch,); "
+            f"got shape {tuple(shape)}. End it with keras.layers.Dense(1) (no activation: "
+            "kgan's losses take logits)."
+        )
+    return outputs
+
+
+def weight_penalties(net) -> list:
+    """The network's weight regularizers (kernel/bias regularizers) evaluated now."""
+    return [v.regularizer(v) for v in net.trainable_weights if getattr(v, "regularizer", None) is not None]
+
+
+def call_losses(net) -> list:
+    """Losses the network's latest call added (activity regularizers, ``add_loss`` in layers).
+
+    ``net.losses`` lists them first, then one entry per regularized weight; Keras clears them at
+    the next call, so a phase that calls a network twice collects them after each call.
+    """
+    losses = list(net.losses)
+    regularized = sum(1 for v in net.trainable_weights if getattr(v, "regularizer", None) is not None)
+    return losses[: len(losses) - regularized]
+
+
+def input_gradient(fn, x, loss_scale=None):
+    """``d sum(fn(x)) / dx`` as float32, differentiable (for gradient penalties inside a step).
+
+    Under mixed float16 the inner gradient underflows like any other: pass the phase's loss
+    scale and the sum is scaled before differentiation and the gradient unscaled after. The one
+    place that names TensorFlow's tape, so a term stays backend-neutral.
+    """
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:  # nested in the phase's tape, so the result is differentiable
+        tape.watch(x)
+        total = keras.ops.sum(keras.ops.cast(fn(x), "float32"))
+        if loss_scale is not None:
+            total = total * keras.ops.cast(loss_scale, "float32")
+    grads = keras.ops.cast(tape.gradient(total, x), "float32")
+    return grads if loss_scale is None else grads / keras.ops.cast(loss_scale, "float32")

@@ -18,62 +18,34 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from kgan import _data_checks, _nets
+from kgan import _data_checks, _keras_private, _nets, _replicas, presets
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
 from kgan._checks import positive_int
+from kgan._gan_saving import SavingMixin
 from kgan.terms import base as terms_lib
 
 __all__ = ["GAN"]
 
 DISCRIMINATOR, GENERATOR = terms_lib.DISCRIMINATOR, terms_lib.GENERATOR
+_METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
-def _default_optimizer():
-    # DCGAN's recommendation, still the most reliable default.
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+def _uses_float16(net) -> bool:
+    """Whether a network computes in float16 (a mixed_float16 policy), so its gradients need loss scaling."""
+    return any(getattr(layer, "compute_dtype", None) == "float16" for layer in [net, *net.layers])
 
 
-def _scale_for_replicas(loss):
-    """Per-replica mean -> share of the global-batch mean (gradients are summed across replicas)."""
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return loss / replicas if replicas > 1 else loss
-
-
-#: Replica r draws from the GAN's seed stream shifted by ``r * _REPLICA_SEED_STRIDE`` (a prime:
-#: well apart from the base seed), so replicas draw different z; tests emulate it on one device.
-_REPLICA_SEED_STRIDE = 7919
-# The networks of GAN.infogan: the image MLPs (measured on 28x28 grayscale) or the DCGAN convolutions.
-INFOGAN_NETWORKS = ("mlp", "dcgan")
-
-
-class _ReplicaSeeds(keras.random.SeedGenerator):
-    """The GAN's seed stream with the replica id folded in, so that replicas draw different z.
-
-    Under a tf.distribute strategy the GAN's SeedGenerator state is mirrored: without this,
-    every replica would draw the same latent batch (and the same penalty coefficients).
-    """
-
-    def __init__(self, base, replica_id):  # no super().__init__(): the state stays in `base`
-        self._base, self._replica_id = base, replica_id
-
-    def next(self, ordered=True):
-        seed = self._base.next(ordered=ordered)
-        offset = ops.cast(self._replica_id, seed.dtype) * _REPLICA_SEED_STRIDE
-        return seed + ops.cast(ops.stack([offset, ops.zeros_like(offset)]), seed.dtype)
-
-
-def _mirrored(strategy) -> bool:
-    return isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
-
-
-def _multi_worker() -> bool:
-    strategy = tf.distribute.get_strategy()
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+def _with_loss_scaling(optimizer, net):
+    # Keras wraps only `model.optimizer` in a LossScaleOptimizer; a GAN keeps two of its own, and
+    # without scaling float16 gradients below ~6e-8 become 0 silently (KERAS-NOTES).
+    if _uses_float16(net) and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 @keras.saving.register_keras_serializable(package="kgan")
-class GAN(keras.Model):
+class GAN(SavingMixin, keras.Model):
     """A generative adversarial network trained with plain ``model.fit``.
 
     Args:
@@ -85,6 +57,9 @@ class GAN(keras.Model):
         latent: a `kgan.latent` prior, or an int for ``Normal(int)``.
         seed: seeds every latent draw made during training and by
             ``generate`` (None: a random seed).
+        recipe: the optimizers ``compile()`` uses when none are given: a name
+            from ``kgan.presets.NAMES`` (the presets set it) or None for
+            ``Adam(2e-4, beta_1=0.5)`` each.
 
     Data: ``fit`` takes batches of real samples ``x``, or ``(x, condition)``
     pairs; with a condition, G is called on ``[z, condition]`` and D on
@@ -96,7 +71,7 @@ class GAN(keras.Model):
     losses without a sigmoid), and each term's unweighted value.
     """
 
-    def __init__(self, generator, discriminator, latent, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, latent, seed=None, recipe=None, **kwargs):
         super().__init__(**kwargs)
         for role, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.layers.Layer):
@@ -109,9 +84,11 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent = latent_lib.get(latent)
-        self.seed = seed
+        if recipe is not None and recipe not in presets.NAMES:
+            raise ValueError(f"Unknown recipe {recipe!r}; known: {', '.join(presets.NAMES)} (or None).")
+        self.seed, self.recipe = seed, recipe
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
-        self._check_latent_matches_generator()
+        _data_checks.check_latent_matches_generator(self)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -129,7 +106,7 @@ class GAN(keras.Model):
 
         ```python
         gan = kgan.GAN.dcgan(image_shape=(28, 28, 1))
-        gan.compile()   # Adam(2e-4, beta_1=0.5), non-saturating loss: the paper's settings
+        gan.compile()   # Adam(2e-4, beta_1=0.5) for both, non-saturating loss: the paper's settings
         gan.fit(kgan.data.images("fashion_mnist", batch_size=64), epochs=10)
         ```
 
@@ -139,15 +116,7 @@ class GAN(keras.Model):
             width: network width (see `kgan.nets.dcgan_generator`).
             seed: seeds the weights and every latent draw.
         """
-        from kgan.nets import dcgan as dcgan_nets  # nets sit beside gan.py; imported late, on use
-
-        return cls(
-            generator=dcgan_nets.dcgan_generator(image_shape, latent_dim, width, seed=seed),
-            discriminator=dcgan_nets.dcgan_discriminator(image_shape, width, seed=None if seed is None else seed + 1000),
-            latent=latent_lib.Uniform(latent_dim, -1.0, 1.0),
-            seed=seed,
-            name=name,
-        )
+        return presets.dcgan(cls, image_shape, latent_dim, width, seed=seed, name=name)
 
     @classmethod
     def infogan(cls, image_shape, noise: int = 62, categorical=(10,), continuous: int = 2, width: int = 64,
@@ -159,92 +128,17 @@ class GAN(keras.Model):
         grayscale images (on Fashion-MNIST the categorical code picks the
         garment type within one epoch; docs/infogan.md). ``"dcgan"``: the DCGAN
         convolutions of ``width``, for larger or colour images (its code tends
-        to settle on style before garment type). Compile it with the
-        mutual-information term and the paper's learning rates:
+        to settle on style before garment type). ``compile()`` without
+        optimizers uses the paper's learning rates (D/Q ``Adam(2e-4)``, G
+        ``Adam(1e-3)``, ``beta_1=0.5``); add the mutual-information term:
 
         ```python
         gan = kgan.GAN.infogan((28, 28, 1))                  # 62 noise + one 10-way + two continuous codes
-        gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                    g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                    terms=[kgan.terms.MutualInformation(gan.latent)])
+        gan.compile(terms=[kgan.terms.MutualInformation(gan.latent)])
         ```
         """
-        from kgan.nets import dcgan as dcgan_nets
-        from kgan.nets import info, mlp_image_discriminator, mlp_image_generator
-
-        if network not in INFOGAN_NETWORKS:
-            raise ValueError(f"network must be one of {INFOGAN_NETWORKS}, got {network!r}: 'mlp' for 28x28 "
-                             "grayscale images (the measured recipe), 'dcgan' for larger or colour images.")
-        code = latent_lib.InfoCode(noise, categorical, continuous)
-        d_seed = None if seed is None else seed + 1000
-        if network == "mlp":
-            generator = mlp_image_generator(image_shape, code.dim, seed=seed)
-            discriminator = mlp_image_discriminator(image_shape, seed=d_seed)
-        else:
-            generator = dcgan_nets.dcgan_generator(image_shape, code.dim, width, seed=seed)
-            discriminator = dcgan_nets.dcgan_discriminator(image_shape, width, seed=d_seed)
-        return cls(
-            generator=generator,
-            discriminator=info.with_code_head(discriminator, code),
-            latent=code,
-            seed=seed,
-            name=name,
-        )
-
-    # ------------------------------------------------------------------ checks
-    def _check_latent_matches_generator(self):
-        shape = _nets.static_shape(self.generator)  # the latent input comes first
-        if shape is None or len(shape) < 2:
-            return
-        expected = tuple(shape[1:])
-        if expected != tuple(self.latent.shape) and None not in expected:
-            raise ValueError(
-                f"The latent prior {self.latent!r} draws vectors of shape {self.latent.shape}, "
-                f"but the generator expects inputs of shape {expected}. Use "
-                f"latent=kgan.latent.Normal({expected[-1]}) (or another prior of that "
-                "dimension), or change the generator's Input."
-            )
-
-    def _check_real_batch(self, real):
-        expected = _nets.static_shape(self.discriminator)
-        try:
-            got = tuple(real.shape)[1:]
-        except (TypeError, ValueError):  # unknown rank
-            return
-        if expected is None:
-            return
-        want = tuple(expected[1:])
-        if len(got) != len(want) or any(w is not None and g is not None and w != g for g, w in zip(got, want, strict=True)):
-            raise ValueError(
-                f"The data's samples have shape {got}, but the discriminator expects {want}. "
-                "Reshape the data (e.g. images as (H, W, C), 1-D data as (batch, 1)) or build "
-                "the discriminator for this shape."
-            )
-
-    @staticmethod
-    def _as_outputs(out, who="discriminator") -> dict:
-        if isinstance(out, dict):
-            if "logits" not in out:
-                raise ValueError(
-                    f"The {who} returned a dict without a 'logits' entry (keys: {sorted(out)}). "
-                    "Return {'logits': ..., 'features': ..., ...}."
-                )
-            outputs = dict(out)
-        elif isinstance(out, (list, tuple)):
-            raise ValueError(
-                f"The {who} returned a {type(out).__name__} of {len(out)} outputs; return one "
-                "logit tensor, or a dict with 'logits' and named extras."
-            )
-        else:
-            outputs = {"logits": out}
-        shape = tuple(outputs["logits"].shape)  # TensorShape or a symbolic KerasTensor's tuple
-        if len(shape) not in (1, 2) or (len(shape) == 2 and shape[-1] not in (1, None)):
-            raise ValueError(
-                f"The {who} must output one logit per sample, shape (batch, 1) or (batch,); "
-                f"got shape {tuple(shape)}. End it with keras.layers.Dense(1) (no activation: "
-                "kgan's losses take logits)."
-            )
-        return outputs
+        return presets.infogan(cls, image_shape, noise, categorical, continuous, width, seed=seed, name=name,
+                               network=network)
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -261,8 +155,11 @@ class GAN(keras.Model):
 
         Args:
             d_optimizer, g_optimizer: Keras optimizers (or names/configs);
-                default ``Adam(2e-4, beta_1=0.5)`` each. Two distinct objects:
-                an optimizer is bound to the variables it first sees.
+                default: the GAN's recipe (``Adam(2e-4, beta_1=0.5)`` each, or
+                the preset's, e.g. InfoGAN's G ``Adam(1e-3)``). Two distinct
+                objects: an optimizer is bound to the variables it first sees.
+                Under a ``mixed_float16`` policy each is wrapped in a
+                ``keras.optimizers.LossScaleOptimizer``.
             loss: a name from ``kgan.losses.names()`` or an
                 `kgan.losses.AdversarialLoss`.
             terms: `kgan.terms.Term` objects adding to the D and/or G loss.
@@ -277,19 +174,22 @@ class GAN(keras.Model):
                     "terms; its metrics are fixed (d_loss, g_loss, d_real, d_fake, terms)."
                 )
         d_steps, g_steps = positive_int(d_steps, "d_steps"), positive_int(g_steps, "g_steps")
-        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else _default_optimizer()
-        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else _default_optimizer()
+        d_default, g_default = presets.optimizers(self.recipe)
+        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else d_default
+        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else g_default
         if self.d_optimizer is self.g_optimizer:
             raise ValueError(
                 "d_optimizer and g_optimizer are the same object. Keras optimizers bind to the "
                 "variables they first see: create one for each network."
             )
+        self.d_optimizer = _with_loss_scaling(self.d_optimizer, self.discriminator)
+        self.g_optimizer = _with_loss_scaling(self.g_optimizer, self.generator)
         self.loss_fn = losses_lib.get(loss)
         if isinstance(terms, terms_lib.Term):
             terms = [terms]
         self.terms = [terms_lib.get(t) for t in terms]
         names = [t.metric_name(p) for t in self.terms for p in t.phases]
-        clashes = {n for n in names if names.count(n) > 1} | ({"d_loss", "g_loss", "d_real", "d_fake"} & set(names))
+        clashes = {n for n in names if names.count(n) > 1} | (set(_METRIC_NAMES) & set(names))
         if clashes:
             raise ValueError(f"Two metrics would share the name(s) {sorted(clashes)}: give the terms distinct name=...")
         self.d_steps, self.g_steps = d_steps, g_steps
@@ -321,11 +221,11 @@ class GAN(keras.Model):
                     "functional models (keras.Input) or call them once on [z, condition] / [x, condition]."
                 )
             fake = self.generator(self.latent.sample(2, seed=keras.random.SeedGenerator(0)), training=False)
-            self._as_outputs(self.discriminator(fake, training=False))
+            _nets.discriminator_outputs(self.discriminator(fake, training=False))
         else:
             symbolic = _nets.symbolic_output(self.discriminator)  # checked now rather than in the first step
             if symbolic is not None:
-                self._as_outputs(symbolic)
+                _nets.discriminator_outputs(symbolic)
         self.built = True
 
     def discriminator_output_keys(self) -> list[str] | None:
@@ -381,22 +281,31 @@ class GAN(keras.Model):
         ``update_state=False`` runs D in training mode without moving its non-trainable state
         (BatchNormalization statistics): the generator update uses it so that it changes G alone.
         """
-        return self._as_outputs(_nets.run(self.discriminator, x if condition is None else [x, condition], training, update_state))
+        return _nets.discriminator_outputs(_nets.run(self.discriminator, x if condition is None else [x, condition], training, update_state))
 
-    def _discriminate_pair(self, real, fake, condition, training, update_state=True):
+    def _discriminate_pair(self, real, fake, condition, training, update_state=True, collect_losses=False):
+        """D on the real and the fake batch: ``(d_real, d_fake, D's own losses from these calls)``.
+
+        The losses (regularizers, activity losses) are collected only when asked and when D ran
+        as a normal call (``update_state=True``); Keras clears a network's call losses at its next
+        call, so a split call keeps the real batch's before running the fake one.
+        """
         if self._joint_d_call is None:
-            self._joint_d_call = not any(_nets.is_batch_dependent(layer) for layer in self.discriminator._flatten_layers())
+            self._joint_d_call = not any(_nets.is_batch_dependent(layer)
+                                         for layer in _keras_private.flatten_layers(self.discriminator))
+        collect = collect_losses and (update_state or not training)
         if not self._joint_d_call:
-            return (
-                self.discriminate(real, condition, training, update_state),
-                self.discriminate(fake, condition, training, update_state),
-            )
+            d_real = self.discriminate(real, condition, training, update_state)
+            real_losses = _nets.call_losses(self.discriminator) if collect else []
+            d_fake = self.discriminate(fake, condition, training, update_state)
+            return d_real, d_fake, (real_losses + list(self.discriminator.losses)) if collect else []
         # One call on [real; fake] halves the number of D calls when no layer mixes samples.
         n = ops.shape(real)[0]
         both = ops.concatenate([real, fake], axis=0)
         cond = None if condition is None else tf.nest.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
         out = self.discriminate(both, cond, training, update_state)
-        return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}
+        own = list(self.discriminator.losses) if collect else []
+        return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}, own
 
     def generate(self, n: int, seed=None, condition=None, batch_size: int = 1024):
         """Draw ``n`` samples as a NumPy array.
@@ -440,7 +349,7 @@ class GAN(keras.Model):
         if self.compiled:  # uncompiled: Keras' own error says to compile first
             batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
             _data_checks.check_fit_data(self, x, batch_size=batch_size)
-        if (self.steps_per_execution or 1) > 1 and _mirrored(self.distribute_strategy):
+        if (self.steps_per_execution or 1) > 1 and _replicas.is_mirrored(self.distribute_strategy):
             warnings.warn(
                 f"steps_per_execution={self.steps_per_execution} fails under {type(self.distribute_strategy).__name__} "
                 "in Keras 3 (keras-team/keras#19246): running one step per execution instead.",
@@ -461,173 +370,113 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------ the step
     def _unpack(self, data):
         real, condition, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if isinstance(real, dict):
-            raise ValueError("GAN.fit expects batches of real samples x, or (x, condition) pairs; got a dict.")
-        if condition is None and self._generator_needs_condition():
-            raise ValueError(
-                "This GAN's generator is conditional ([z, condition] inputs) but the data has no "
-                "condition: fit on (x, condition) pairs, e.g. fit(x, labels) or a dataset of (x, y)."
-            )
-        if condition is not None and _nets.input_count(self.generator) == 1:
-            raise ValueError(
-                "The data yields (x, condition) pairs, but the generator takes only the latent z. "
-                "Drop the labels (dataset.map(lambda x, y: x), or fit(x) without y), or build a "
-                "conditional generator and discriminator with inputs [z, condition] and [x, condition]."
-            )
-        self._check_real_batch(real)
-        real = ops.cast(real, self.compute_dtype)
-        return real, condition
+        _data_checks.check_step_batch(self, real, condition)
+        return ops.cast(real, self.compute_dtype), condition
 
-    def _step_seeds(self):
-        """Where this replica's random draws come from in a train/test step."""
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        context = tf.distribute.get_replica_context()
-        if replicas > 1 and context is not None:
-            return _ReplicaSeeds(self.seed_generator, context.replica_id_in_sync_group)
-        return self.seed_generator
+    def _loss_scale(self, optimizer):
+        return optimizer.dynamic_scale if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else None
 
-    def _term_losses(self, phase, step, adversarial):
-        replaced = any(phase in t.replaces_adversarial_loss for t in self.terms)
-        total = ops.zeros_like(adversarial) if replaced else adversarial
-        values = {}
-        for term in self.terms:
-            if phase not in term.phases:
-                continue
-            value = term.loss(phase, step)
-            if value is None:
-                continue
-            value = ops.cast(value, "float32")
-            values[(id(term), phase)] = value
-            total = total + term.weight * value
-        return total, values
-
-    def _discriminator_losses(self, real, condition, training, seeds):
+    def _discriminator_step(self, real, condition, training, seeds) -> terms_lib.Step:
+        """Everything the D update reads: fakes from a fresh z and D's outputs on both batches."""
         z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         # G runs in training mode (BatchNorm on batch statistics, as in its own update) but keeps
         # its moving statistics: the D update changes D alone.
         fake = ops.stop_gradient(self.generate_from(z, condition, training=training, update_state=False))
-        d_real, d_fake = self._discriminate_pair(real, fake, condition, training)
-        adversarial = self.loss_fn.discriminator_loss(d_real["logits"], d_fake["logits"])
-        step = terms_lib.Step(DISCRIMINATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds)
-        total, values = self._term_losses(DISCRIMINATOR, step, adversarial)
-        return total, values, d_real, d_fake
+        d_real, d_fake, own_losses = self._discriminate_pair(real, fake, condition, training, collect_losses=True)
+        return terms_lib.Step(DISCRIMINATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds,
+                              network_losses=own_losses, loss_scale=self._loss_scale(self.d_optimizer))
 
-    def _generator_losses(self, real, condition, training, seeds):
+    def _generator_step(self, real, condition, training, seeds) -> terms_lib.Step:
+        """Everything the G update reads: fakes that carry G's gradient and D's outputs on them."""
         z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         fake = self.generate_from(z, condition, training=training)
+        own_losses = list(self.generator.losses)  # G's regularizers and this call's activity losses
         if any(t.needs_real_in_generator_phase for t in self.terms):
-            d_real, d_fake = self._discriminate_pair(real, fake, condition, training, update_state=False)
+            d_real, d_fake, _ = self._discriminate_pair(real, fake, condition, training, update_state=False)
         else:
             d_real, d_fake = None, self.discriminate(fake, condition, training, update_state=False)
-        adversarial = self.loss_fn.generator_loss(d_fake["logits"])
-        step = terms_lib.Step(GENERATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds)
-        return self._term_losses(GENERATOR, step, adversarial)
+        return terms_lib.Step(GENERATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds,
+                              network_losses=own_losses, loss_scale=self._loss_scale(self.g_optimizer))
+
+    # ------------------------------------------------------------------ the public loss hooks
+    def compute_discriminator_loss(self, step: terms_lib.Step):
+        """D's loss for one update: adversarial loss + every term + D's own losses (regularizers).
+
+        The one place to override for a new D objective; ``train_step`` and ``test_step`` both
+        call it. ``step`` holds the real and generated batches and D's outputs on them
+        (`kgan.terms.Step`). Record values to log in ``step.term_values``.
+
+        ```python
+        class HalfLossGAN(kgan.GAN):
+            def compute_discriminator_loss(self, step):
+                return 0.5 * super().compute_discriminator_loss(step)
+        ```
+        """
+        adversarial = self.loss_fn.discriminator_loss(step.d_real["logits"], step.d_fake["logits"])
+        return self._with_terms(step, adversarial)
+
+    def compute_generator_loss(self, step: terms_lib.Step):
+        """G's loss for one update: adversarial loss + every term + G's own losses (regularizers).
+
+        The generator-side twin of `compute_discriminator_loss`; ``step.fake`` carries G's
+        gradient and ``step.d_fake`` holds D's outputs on it.
+        """
+        return self._with_terms(step, self.loss_fn.generator_loss(step.d_fake["logits"]))
+
+    def _with_terms(self, step, adversarial):
+        replaced = any(step.phase in t.replaces_adversarial_loss for t in self.terms)
+        total = ops.zeros_like(adversarial) if replaced else ops.cast(adversarial, "float32")
+        for term in self.terms:
+            if step.phase not in term.phases:
+                continue
+            value = term.loss(step.phase, step)
+            if value is None:
+                continue
+            value = ops.cast(value, "float32")
+            step.term_values[(id(term), step.phase)] = value
+            total = total + term.weight * value
+        for loss in step.network_losses:
+            total = total + ops.cast(loss, "float32")
+        return total
+
+    def _update(self, optimizer, variables, tape, loss):
+        # Per-replica share of the global-batch loss, scaled against float16 underflow (a no-op
+        # unless the optimizer is a LossScaleOptimizer, whose apply() unscales and skips inf steps).
+        scaled = optimizer.scale_loss(_replicas.scale_for_replicas(loss))
+        optimizer.apply(tape.gradient(scaled, variables), variables)
 
     def train_step(self, data):
         real, condition = self._unpack(data)
-        seeds = self._step_seeds()
+        seeds = _replicas.step_seeds(self.seed_generator)
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         for _ in range(self.d_steps):
             with tf.GradientTape() as tape:
-                d_loss, d_terms, d_real, d_fake = self._discriminator_losses(real, condition, True, seeds)
-                scaled = _scale_for_replicas(d_loss)
-            self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
+                d_step = self._discriminator_step(real, condition, True, seeds)
+                d_loss = self.compute_discriminator_loss(d_step)
+            self._update(self.d_optimizer, d_vars, tape, d_loss)
         for _ in range(self.g_steps):
             with tf.GradientTape() as tape:
-                g_loss, g_terms = self._generator_losses(real, condition, True, seeds)
-                scaled = _scale_for_replicas(g_loss)
-            self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
-        return self._update_metrics(d_loss, g_loss, d_real, d_fake, {**d_terms, **g_terms})
+                g_step = self._generator_step(real, condition, True, seeds)
+                g_loss = self.compute_generator_loss(g_step)
+            self._update(self.g_optimizer, g_vars, tape, g_loss)
+        return self._update_metrics(d_loss, g_loss, d_step, g_step)
 
     def test_step(self, data):
         """Losses and D's scores on held-out real data, without updates (``val_*`` in fit)."""
         real, condition = self._unpack(data)
-        seeds = self._step_seeds()
-        d_loss, d_terms, d_real, d_fake = self._discriminator_losses(real, condition, False, seeds)
-        g_loss, g_terms = self._generator_losses(real, condition, False, seeds)
-        return self._update_metrics(d_loss, g_loss, d_real, d_fake, {**d_terms, **g_terms})
+        seeds = _replicas.step_seeds(self.seed_generator)
+        d_step = self._discriminator_step(real, condition, False, seeds)
+        d_loss = self.compute_discriminator_loss(d_step)
+        g_step = self._generator_step(real, condition, False, seeds)
+        g_loss = self.compute_generator_loss(g_step)
+        return self._update_metrics(d_loss, g_loss, d_step, g_step)
 
-    def _update_metrics(self, d_loss, g_loss, d_real, d_fake, term_values):
+    def _update_metrics(self, d_loss, g_loss, d_step, g_step):
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(self.loss_fn.score(d_real["logits"])))
-        self.d_fake_tracker.update_state(ops.mean(self.loss_fn.score(d_fake["logits"])))
-        for key, value in term_values.items():
+        self.d_real_tracker.update_state(ops.mean(self.loss_fn.score(ops.cast(d_step.d_real["logits"], "float32"))))
+        self.d_fake_tracker.update_state(ops.mean(self.loss_fn.score(ops.cast(d_step.d_fake["logits"], "float32"))))
+        for key, value in {**d_step.term_values, **g_step.term_values}.items():
             self._term_trackers[key].update_state(value)
-        results = {m.name: m.result() for m in self.metrics}
-        if _multi_worker():
-            # Keras 3 reduces step outputs across workers with strategy.reduce(..., axis=0), which
-            # fails on scalars (tensorflow#72388): give it shape (1,); the reduced logs are scalars.
-            results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
-        return results
-
-    # ------------------------------------------------------------------ saving
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "latent": keras.saving.serialize_keras_object(self.latent),
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        for key in ("generator", "discriminator", "latent"):
-            config[key] = keras.saving.deserialize_keras_object(config[key], custom_objects=custom_objects)
-        return cls(**config)
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return None
-        ser = keras.saving.serialize_keras_object
-        return {
-            "d_optimizer": ser(self.d_optimizer),
-            "g_optimizer": ser(self.g_optimizer),
-            "loss": ser(self.loss_fn),
-            "terms": [ser(t) for t in self.terms],
-            "d_steps": self.d_steps,
-            "g_steps": self.g_steps,
-            **self._compile_kwargs,
-        }
-
-    def compile_from_config(self, config):
-        des = keras.saving.deserialize_keras_object
-        config = dict(config)
-        config["d_optimizer"] = des(config["d_optimizer"])
-        config["g_optimizer"] = des(config["g_optimizer"])
-        config["loss"] = des(config["loss"])
-        config["terms"] = [des(t) for t in config.get("terms", [])]
-        self.compile(**config)
-
-    def _state_variables(self):
-        # Keras saves neither a SeedGenerator's state nor objects it does not track (terms);
-        # both must survive save/load and BackupAndRestore so a resumed run draws what it would have.
-        own = self._trainable_variables + self._non_trainable_variables
-        return own + [self.seed_generator.state] + [v for t in self.terms for v in t.variables]
-
-    def save_own_variables(self, store):
-        for i, v in enumerate(self._state_variables()):
-            store[str(i)] = v
-
-    def load_own_variables(self, store):
-        variables = self._state_variables()
-        if len(store.keys()) != len(variables):
-            raise ValueError(
-                f"The saved GAN has {len(store.keys())} own variables (latent seed state and "
-                f"term state) but this one has {len(variables)}: compile it with the same terms "
-                "before loading weights."
-            )
-        for i, v in enumerate(variables):
-            v.assign(store[str(i)])
-
-    @classmethod
-    def from_file(cls, path, **kwargs) -> GAN:
-        """Load a GAN saved with ``gan.save(path)``; a clear error if it is something else."""
-        model = keras.models.load_model(path, **kwargs)
-        if not isinstance(model, cls):
-            raise TypeError(f"{path} holds a {type(model).__name__}, not a kgan GAN.")
-        return model
+        return _replicas.reducible({m.name: m.result() for m in self.metrics})

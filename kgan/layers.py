@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kgan import _keras_private
+
 __all__ = ["MinibatchDiscrimination", "ProbabilityToLogit", "VirtualBatchNormalization", "set_vbn_reference"]
 
 
@@ -95,7 +97,7 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
 
 def _vbn_collecting_layers(model):
-    return [layer for layer in model._flatten_layers() if isinstance(layer, VirtualBatchNormalization)]
+    return [layer for layer in _keras_private.flatten_layers(model) if isinstance(layer, VirtualBatchNormalization)]
 
 
 def set_vbn_reference(model, reference_batch):

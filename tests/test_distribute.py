@@ -34,7 +34,7 @@ strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 SMOKE = """
 with strategy.scope():
     gan = kgan.GAN(kgan.nets.mlp(2, 1, hidden=(8,)), kgan.nets.mlp(1, 1, hidden=(8,)), 2, seed=0)
-z = strategy.run(lambda: gan.latent.sample(4, seed=gan._step_seeds()))
+z = strategy.run(lambda: gan.latent.sample(4, seed=kgan._replicas.step_seeds(gan.seed_generator)))
 z0, z1 = (t.numpy() for t in strategy.experimental_local_results(z))
 report["smoke"] = {"same_z": bool(np.allclose(z0, z1)), "replicas": strategy.num_replicas_in_sync}
 """
@@ -75,7 +75,7 @@ def test_replicas_draw_different_latents(mirrored):
 # come from different distributions, so a per-replica (or first-replica) value is far from the
 # global one: FeatureMatching's batch means and the logged metrics would show it.
 EQUIVALENCE = """
-from kgan.gan import _REPLICA_SEED_STRIDE as STRIDE
+from kgan._replicas import REPLICA_SEED_STRIDE as STRIDE
 
 BLOCKS = [1]
 

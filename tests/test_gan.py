@@ -479,11 +479,11 @@ def test_each_phase_leaves_the_other_networks_batchnorm_statistics_alone():
     gan.compile()
     real = keras.ops.convert_to_tensor(real_batch(16))
     g_state, d_state = _values(gan.generator.non_trainable_variables), _values(gan.discriminator.non_trainable_variables)
-    gan._discriminator_losses(real, None, True, gan.seed_generator)  # the D phase's forward pass
+    gan._discriminator_step(real, None, True, gan.seed_generator)  # the D phase's forward pass
     assert same(_values(gan.generator.non_trainable_variables), g_state)
     assert not same(_values(gan.discriminator.non_trainable_variables), d_state)  # D's own statistics move
     d_state = _values(gan.discriminator.non_trainable_variables)
-    gan._generator_losses(real, None, True, gan.seed_generator)  # the G phase's forward pass
+    gan._generator_step(real, None, True, gan.seed_generator)  # the G phase's forward pass
     assert same(_values(gan.discriminator.non_trainable_variables), d_state)
     assert not same(_values(gan.generator.non_trainable_variables), g_state)
     # And a whole step still trains both, gradients flowing through the stateless D call.

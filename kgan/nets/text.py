@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import keras
 
+from kgan import _keras_private
 from kgan._nets import DISCRIMINATOR_BODY, GENERATOR_BODY, TEXT_ENCODER  # noqa: F401 (the nested models' names)
-
 from kgan.nets import dcgan as dcgan_nets
 
 __all__ = [
@@ -94,7 +94,7 @@ def vocabulary_of(model) -> list[str]:
 
 
 def _find_vectorizer(model):
-    for layer in model._flatten_layers(include_self=True):
+    for layer in _keras_private.flatten_layers(model, include_self=True):
         if isinstance(layer, keras.layers.TextVectorization):
             return layer
     raise ValueError(f"{getattr(model, 'name', model)!r} has no TextVectorization layer: it is not a text network.")

@@ -56,6 +56,14 @@ class Step:
         seed_generator: the seed for a term's own random draws (pass it as
             ``seed=`` to ``keras.random``); defaults to ``gan.seed_generator``
             and differs per replica under a tf.distribute strategy.
+        network_losses: the updated player's own losses from this phase's
+            calls (weight and activity regularizers, ``add_loss``), which
+            ``compute_*_loss`` adds to the total.
+        loss_scale: the phase optimizer's loss scale under mixed float16
+            (a `keras.optimizers.LossScaleOptimizer`), else None; used by
+            `input_gradient`.
+        term_values: filled by ``compute_*_loss``: each term's unweighted
+            value, reported as its metric.
     """
 
     phase: str
@@ -68,6 +76,9 @@ class Step:
     gan: Any
     training: bool = True
     seed_generator: Any = None
+    network_losses: list = dataclasses.field(default_factory=list)
+    loss_scale: Any = None
+    term_values: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if self.seed_generator is None:
@@ -90,6 +101,17 @@ class Step:
         training = self.training if training is None else training
         update_state = (self.phase == DISCRIMINATOR) if update_state is None else update_state
         return self.gan.discriminate(x, self.condition, training=training, update_state=update_state)
+
+    def input_gradient(self, fn, x):
+        """The gradient of ``sum(fn(x))`` with respect to ``x`` (float32), differentiable.
+
+        For penalties on D's input gradient (WGAN-GP, R1/R2); loss-scaled under mixed float16.
+
+        ```python
+        grads = step.input_gradient(lambda x: step.discriminate(x)["logits"], step.real)
+        ```
+        """
+        return _nets.input_gradient(fn, x, self.loss_scale)
 
     def run(self, net, inputs, update_state=False):
         """Call any network (a sub-model of D or G, an extractor) in this step's mode.

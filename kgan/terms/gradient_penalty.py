@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from kgan.terms.base import Step, Term
@@ -36,10 +35,8 @@ class GradientPenalty(Term):
             (ops.shape(real)[0],) + (1,) * (rank - 1), dtype=real.dtype, seed=step.seed_generator
         )
         mixed = real + alpha * (step.fake - real)
-        with tf.GradientTape() as tape:  # nested in the D tape, so the penalty is differentiable
-            tape.watch(mixed)
-            logits = step.discriminate(mixed)["logits"]
-        grads = tape.gradient(logits, mixed)
+        # Differentiable, and loss-scaled under mixed float16 so the inner gradient cannot underflow.
+        grads = step.input_gradient(lambda x: step.discriminate(x)["logits"], mixed)
         squared = ops.sum(ops.square(grads), axis=tuple(range(1, rank)))
         norm = ops.sqrt(squared + self.epsilon)
         return ops.mean(ops.square(norm - self.target))
