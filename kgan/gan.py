@@ -287,8 +287,10 @@ class GAN(SavingMixin, keras.Model):
         """D on the real and the fake batch: ``(d_real, d_fake, D's own losses from these calls)``.
 
         The losses (regularizers, activity losses) are collected only when asked and when D ran
-        as a normal call (``update_state=True``); Keras clears a network's call losses at its next
-        call, so a split call keeps the real batch's before running the fake one.
+        as a normal call (``update_state=True``). Keras clears a network's call losses at its next
+        call, so a split call keeps the real batch's before running the fake one, and averages the
+        two calls' losses: Keras' activity losses are batch means, and one joint call's mean over
+        [real; fake] is the average of the two halves' means. Weight penalties count once.
         """
         if self._joint_d_call is None:
             self._joint_d_call = not any(_nets.is_batch_dependent(layer)
@@ -298,7 +300,10 @@ class GAN(SavingMixin, keras.Model):
             d_real = self.discriminate(real, condition, training, update_state)
             real_losses = _nets.call_losses(self.discriminator) if collect else []
             d_fake = self.discriminate(fake, condition, training, update_state)
-            return d_real, d_fake, (real_losses + list(self.discriminator.losses)) if collect else []
+            if not collect:
+                return d_real, d_fake, []
+            calls = [0.5 * loss for loss in real_losses + _nets.call_losses(self.discriminator)]
+            return d_real, d_fake, calls + _nets.weight_penalties(self.discriminator)
         # One call on [real; fake] halves the number of D calls when no layer mixes samples.
         n = ops.shape(real)[0]
         both = ops.concatenate([real, fake], axis=0)
@@ -412,8 +417,8 @@ class GAN(SavingMixin, keras.Model):
                 return 0.5 * super().compute_discriminator_loss(step)
         ```
         """
-        adversarial = self.loss_fn.discriminator_loss(step.d_real["logits"], step.d_fake["logits"])
-        return self._with_terms(step, adversarial)
+        real, fake = (ops.cast(out["logits"], "float32") for out in (step.d_real, step.d_fake))  # float32 under mixed policies
+        return self._with_terms(step, self.loss_fn.discriminator_loss(real, fake))
 
     def compute_generator_loss(self, step: terms_lib.Step):
         """G's loss for one update: adversarial loss + every term + G's own losses (regularizers).
@@ -421,7 +426,7 @@ class GAN(SavingMixin, keras.Model):
         The generator-side twin of `compute_discriminator_loss`; ``step.fake`` carries G's
         gradient and ``step.d_fake`` holds D's outputs on it.
         """
-        return self._with_terms(step, self.loss_fn.generator_loss(step.d_fake["logits"]))
+        return self._with_terms(step, self.loss_fn.generator_loss(ops.cast(step.d_fake["logits"], "float32")))
 
     def _with_terms(self, step, adversarial):
         replaced = any(step.phase in t.replaces_adversarial_loss for t in self.terms)
@@ -439,11 +444,12 @@ class GAN(SavingMixin, keras.Model):
             total = total + ops.cast(loss, "float32")
         return total
 
-    def _update(self, optimizer, variables, tape, loss):
+    @staticmethod
+    def _scaled(optimizer, loss):
         # Per-replica share of the global-batch loss, scaled against float16 underflow (a no-op
         # unless the optimizer is a LossScaleOptimizer, whose apply() unscales and skips inf steps).
-        scaled = optimizer.scale_loss(_replicas.scale_for_replicas(loss))
-        optimizer.apply(tape.gradient(scaled, variables), variables)
+        # Called inside the tape, so the scaling is differentiated too.
+        return optimizer.scale_loss(_replicas.scale_for_replicas(loss))
 
     def train_step(self, data):
         real, condition = self._unpack(data)
@@ -454,12 +460,14 @@ class GAN(SavingMixin, keras.Model):
             with tf.GradientTape() as tape:
                 d_step = self._discriminator_step(real, condition, True, seeds)
                 d_loss = self.compute_discriminator_loss(d_step)
-            self._update(self.d_optimizer, d_vars, tape, d_loss)
+                scaled = self._scaled(self.d_optimizer, d_loss)
+            self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
         for _ in range(self.g_steps):
             with tf.GradientTape() as tape:
                 g_step = self._generator_step(real, condition, True, seeds)
                 g_loss = self.compute_generator_loss(g_step)
-            self._update(self.g_optimizer, g_vars, tape, g_loss)
+                scaled = self._scaled(self.g_optimizer, g_loss)
+            self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
         return self._update_metrics(d_loss, g_loss, d_step, g_step)
 
     def test_step(self, data):
