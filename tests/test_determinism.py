@@ -18,14 +18,15 @@ RUN = """
 import hashlib, json
 import numpy as np
 from tensorflow.python.framework import config
-from kgan import _cli_distribute, cli
+from kgan import cli
+from kgan.cli import _distribute
 
 # `kgan train ... --deterministic` switches op determinism on (checked with a stand-in for training).
 out = {"flag": []}
 for argv in (["train", "dcgan"], ["train", "dcgan", "--deterministic"]):
     args = cli.build_parser().parse_args(argv)
     _, task_parser = args.handler.args  # the training handler, wrapped by --strategy/--deterministic
-    _cli_distribute._run(lambda args: out["flag"].append(config.is_op_determinism_enabled()), task_parser, args)
+    _distribute.run(lambda args: out["flag"].append(config.is_op_determinism_enabled()), task_parser, args)
 
 import keras
 import tensorflow as tf

@@ -1,34 +1,34 @@
-"""Handler of ``kgan upscale``: a trained super-resolution model applied to a .png or .npy file."""
+"""``kgan upscale``: a trained super-resolution model applied to a .png or .npy file."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from kgan.cli._args import existing_file, fail, int_between
 
 INPUT_SUFFIXES = (".png", ".npy")
 
 
-def _fail(message: str) -> int:
-    print(f"kgan: error: {message}", file=sys.stderr)
-    return 1
-
-
-def existing_file(suffixes):
-    """An argparse type: a path that exists and ends in one of ``suffixes`` (checked before TensorFlow loads)."""
-
-    def parse(text):
-        path = Path(text)
-        if path.suffix.lower() not in suffixes:
-            raise argparse.ArgumentTypeError(f"expected a {' or '.join(suffixes)} file, got {text!r}")
-        if not path.is_file():
-            raise argparse.ArgumentTypeError(f"no such file: {text!r}")
-        return path
-
-    return parse
+def add_parser(commands) -> None:
+    upscale = commands.add_parser(
+        "upscale", help="super-resolve a .png or .npy with a trained SRGAN (kgan.apps.super_resolution)",
+        description=("Upscale low-resolution images with a super-resolution model saved by "
+                     "kgan.apps.super_resolution (a gan.keras, or its generator .keras). INPUT is one .png "
+                     "image or a .npy batch (n, h, w, c), uint8 or floats in [-1, 1] (any size for kgan's "
+                     "fully convolutional SR generator); a batch written to .png becomes a grid."))
+    upscale.add_argument("model", metavar="MODEL", type=existing_file((".keras",)),
+                         help="a .keras file saved after kgan.apps.super_resolution.train")
+    upscale.add_argument("input", metavar="INPUT", type=existing_file(INPUT_SUFFIXES),
+                         help="low-resolution image(s): a .png, or a .npy array")
+    upscale.add_argument("--out", required=True, type=output_file,
+                         help="where to write the result: .png (an image, or a grid for a batch) or .npy")
+    upscale.add_argument("--batch-size", type=int_between(1), default=256, help="images per generator call")
+    upscale.set_defaults(handler=run)
 
 
 def output_file(text):
+    """argparse type: the --out path, a .png or a .npy."""
     path = Path(text)
     if path.suffix.lower() not in INPUT_SUFFIXES:
         raise argparse.ArgumentTypeError(f"--out must end in .png or .npy, got {text!r}")
@@ -48,16 +48,16 @@ def _read_png(path: Path, channels: int):
     return image.numpy()
 
 
-def upscale(args) -> int:
+def run(args) -> int:
     import numpy as np
 
-    from kgan.pixels import image_grid, save_png
     from kgan.apps import super_resolution as sr
+    from kgan.pixels import image_grid, save_png
 
     try:
         model = sr._generator_of(str(args.model))
     except (ValueError, TypeError, OSError) as err:
-        return _fail(f"cannot use {args.model} as a super-resolution model: {err}")
+        return fail(f"cannot use {args.model} as a super-resolution model: {err}")
     channels = model.inputs[-1].shape[-1]
     if args.input.suffix.lower() == ".png":
         images = _read_png(args.input, channels)
@@ -65,11 +65,11 @@ def upscale(args) -> int:
         try:
             images = np.load(args.input, allow_pickle=False)
         except (ValueError, OSError) as err:
-            return _fail(f"cannot read {args.input}: {err}")
+            return fail(f"cannot read {args.input}: {err}")
     try:
         result = sr.super_resolve(model, images, batch_size=args.batch_size)
     except (ValueError, TypeError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix.lower() == ".npy":
         np.save(args.out, result)

@@ -1,67 +1,55 @@
-"""``kgan inpaint``: fill the missing pixels of images with a saved GAN (kgan.apps.inpaint).
-
-The argument types below run while the command line is parsed, so a bad path,
-file type or number ends with argparse's one-line message and exit status 2
-before any model is loaded.
-"""
+"""``kgan inpaint``: fill the missing pixels of images with a saved GAN (kgan.apps.inpaint)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from kgan.cli._args import existing_file, fail, file_name, int_between, non_negative_float
 
 IMAGE_SUFFIXES = (".png", ".npy")
 
 
-def _fail(message: str) -> int:
-    print(f"kgan: error: {message}", file=sys.stderr)
-    return 1
-
-
-def _existing(text, suffixes, what):
-    path = Path(text)
-    if path.suffix.lower() not in suffixes:
-        raise argparse.ArgumentTypeError(f"{what} must be a {' or '.join(suffixes)} file, got {text!r}")
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
-    return path
-
-
-def model_file(text):
-    return _existing(text, (".keras",), "MODEL")
-
-
-def image_file(text):
-    return _existing(text, IMAGE_SUFFIXES, "IMAGE")
+def add_parser(commands) -> None:
+    inpaint = commands.add_parser(
+        "inpaint", help="fill the missing pixels of images with a saved GAN (kgan.apps.inpaint)",
+        description=("Semantic inpainting (Yeh et al. 2016): search the GAN's latent space for the image that best "
+                     "matches the known pixels while its discriminator finds it real, then Poisson-blend it into "
+                     "the hole. IMAGE is one .png or a .npy (one image or a batch (n, h, w, c), uint8 or floats in "
+                     "[-1, 1]) of the model's size. A mask file marks known pixels with 1 (.npy) or white (.png)."))
+    # The types check paths and numbers while parsing: a bad one exits 2 before any model loads.
+    inpaint.add_argument("model", metavar="MODEL", type=existing_file((".keras",), "MODEL"),
+                         help="a gan.keras file (the discriminator is needed, a bare generator is not enough)")
+    inpaint.add_argument("image", metavar="IMAGE", type=existing_file(IMAGE_SUFFIXES, "IMAGE"),
+                         help="image(s): a .png or a .npy")
+    inpaint.add_argument("--mask", type=mask_spec, default="center",
+                         help="center (default: a centred square hole, half the side), random (80%% of the pixels "
+                              "missing) or a .png/.npy mask file (1/white = known, 0/black = missing)")
+    inpaint.add_argument("--out", required=True, type=file_name(".png"),
+                         help="PNG of the inpainted image (a grid for a batch)")
+    inpaint.add_argument("--figure", type=file_name(".png"), default=None,
+                         help="also write a PNG with one row per image: masked input | G(z) | blended")
+    inpaint.add_argument("--npy", type=file_name(".npy"), default=None,
+                         help="also write the inpainted images as .npy (float32, [-1, 1], NHWC)")
+    inpaint.add_argument("--steps", type=int_between(1), default=1000, help="Adam steps on z (default 1000)")
+    inpaint.add_argument("--restarts", type=int_between(1), default=1,
+                         help="random starting codes per image; the best is kept (default 1)")
+    inpaint.add_argument("--perceptual-weight", type=non_negative_float, default=0.003,
+                         help="lambda, the weight of the discriminator's loss (default 0.003, the paper's)")
+    inpaint.add_argument("--blend", choices=("poisson", "paste"), default="poisson",
+                         help="poisson (default) or paste (copy G(z) into the hole as is)")
+    inpaint.add_argument("--seed", type=int_between(0, 2**31), default=0,
+                         help="seed of the starting codes and of a random mask (default 0)")
+    inpaint.set_defaults(handler=run)
 
 
 def mask_spec(text):
-    """``center``, ``random`` or an existing .png/.npy mask file."""
+    """argparse type: ``center``, ``random`` or an existing .png/.npy mask file."""
     if text in ("center", "random"):
         return text
     if Path(text).suffix.lower() not in IMAGE_SUFFIXES:
         raise argparse.ArgumentTypeError(f"expected 'center', 'random' or a .png/.npy mask file, got {text!r}")
-    return _existing(text, IMAGE_SUFFIXES, "--mask")
-
-
-def non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def _output(suffix):
-    def parse(text):
-        if Path(text).suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"expected a {suffix} file name, got {text!r}")
-        return Path(text)
-
-    return parse
+    return existing_file(IMAGE_SUFFIXES, "--mask")(text)
 
 
 def _read_png(path: Path):
@@ -114,7 +102,7 @@ def _load_mask(spec):
     return (png[..., :1] >= 128).astype(np.float32)  # white = known, black = missing
 
 
-def inpaint(args) -> int:
+def run(args) -> int:
     import numpy as np
 
     import kgan
@@ -124,7 +112,7 @@ def inpaint(args) -> int:
     try:
         gan = inpainting._load_gan(args.model)
     except (TypeError, ValueError, OSError) as err:
-        return _fail(f"cannot use {args.model}: {err}")
+        return fail(f"cannot use {args.model}: {err}")
     try:
         shape = inpainting._output_shape(gan)
         images = _load_images(args.image, shape[-1])
@@ -132,19 +120,19 @@ def inpaint(args) -> int:
         result = kgan.apps.inpaint(images, mask, gan, steps=args.steps, restarts=args.restarts, seed=args.seed,
                                    blend=args.blend, perceptual_weight=args.perceptual_weight)
     except (TypeError, ValueError) as err:
-        return _fail(str(err))
+        return fail(str(err))
     written = []
     try:
         out = result.images[0] if len(result.images) == 1 else pixels.image_grid(result.images)
-        written.append(kgan.apps.save_png(str(args.out), out))
+        written.append(pixels.save_png(str(args.out), out))
         if args.figure:
-            written.append(kgan.apps.save_png(str(args.figure), result.figure(max_rows=len(result.images))))
+            written.append(pixels.save_png(str(args.figure), result.figure(max_rows=len(result.images))))
         if args.npy:
             args.npy.parent.mkdir(parents=True, exist_ok=True)
             np.save(args.npy, result.images.astype(np.float32))
             written.append(str(args.npy))
     except OSError as err:
-        return _fail(f"cannot write the results: {err}")
+        return fail(f"cannot write the results: {err}")
     print(f"inpainted {len(result.images)} image(s) {result.images.shape[1:]} with {args.model} "
           f"({args.steps} steps, {result.seconds:.1f} s): contextual loss {float(result.initial_contextual_loss.mean()):.4g}"
           f" -> {float(result.contextual_loss.mean()):.4g}, perceptual loss {float(result.perceptual_loss.mean()):.4g}; "

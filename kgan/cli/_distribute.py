@@ -1,4 +1,4 @@
-"""``kgan train ... --strategy default|mirrored|multi-worker [--cpu-devices N] [--deterministic]``.
+"""The train tasks' ``--strategy``, ``--cpu-devices`` and ``--deterministic``: their handlers run under them.
 
 Wraps a training command's handler: checks the options (before TensorFlow does
 any work), switches on op determinism, creates the strategy first thing (as
@@ -11,7 +11,8 @@ is deleted afterwards: Keras' multi-worker pattern).
 from __future__ import annotations
 
 import functools
-import sys
+
+from kgan.cli._args import fail, positive_int
 
 
 def add_options(*parsers) -> None:
@@ -24,28 +25,17 @@ def add_options(*parsers) -> None:
                            help="'mirrored': one replica per local GPU; 'multi-worker': the cluster in TF_CONFIG "
                                 "(run the same command on every worker); the batch size is the global batch "
                                 "(default: 'default', one device)")
-        group.add_argument("--cpu-devices", type=_positive_int, default=None, metavar="N",
+        group.add_argument("--cpu-devices", type=positive_int, default=None, metavar="N",
                            help="with --strategy mirrored on a machine without GPUs: split the CPU into N "
                                 "logical devices (to try replication; slower, not faster)")
         group.add_argument("--deterministic", action="store_true",
                            help="switch on TensorFlow's op determinism: the same --seed gives the same weights "
                                 "on the same machine and software (slower on GPU)")
-        parser.set_defaults(handler=functools.partial(_run, parser.get_default("handler"), parser))
+        parser.set_defaults(handler=functools.partial(run, parser.get_default("handler"), parser))
 
 
-def _positive_int(text):
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _run(handler, parser, args) -> int:
+def run(handler, parser, args) -> int:
+    """Run ``handler(args)`` under the strategy and determinism the options ask for."""
     from kgan import distribute
 
     if args.cpu_devices is not None and args.strategy != "mirrored":
@@ -64,8 +54,7 @@ def _run(handler, parser, args) -> int:
     try:
         strategy = distribute.strategy(args.strategy, cpu_devices=args.cpu_devices)
     except (RuntimeError, ValueError) as err:
-        print(f"kgan: error: {err}", file=sys.stderr)
-        return 1
+        return fail(str(err))
     chief = distribute.is_chief(strategy)
     final_out = args.out
     args.out = str(distribute.output_dir(args.out, strategy))
