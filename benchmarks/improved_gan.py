@@ -139,8 +139,7 @@ def infogan_train(epochs: int | None = None, network: str | None = None):
     data = kgan.data.images("fashion_mnist", s["batch_size"], seed=s["seed"], limit=s["limit"])
     gan = kgan.GAN.infogan(tuple(s["image_shape"]), noise=s["noise"], categorical=s["categorical"],
                            continuous=s["continuous"], width=s["width"], seed=s["seed"], network=network)
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                terms=[kgan.terms.MutualInformation(gan.latent, categorical_weight=1.0, continuous_weight=0.1)])
+    gan.compile(terms=[kgan.terms.MutualInformation(gan.latent, categorical_weight=1.0, continuous_weight=0.1)])  # the preset's rates
     folder = RUN / f"infogan-{network}"
     folder.mkdir(parents=True, exist_ok=True)
     gan.generator.save(folder / "generator_epoch00.keras")  # the untrained baseline

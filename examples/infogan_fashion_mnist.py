@@ -36,10 +36,10 @@ def main():
     # The image MLPs (network="mlp", the default): on Fashion-MNIST their categorical code
     # picks up the garment type; the DCGAN convolutions' code settles on style (docs/infogan.md).
     gan = kgan.GAN.infogan((28, 28, 1), noise=62, categorical=[10], continuous=2, seed=0)
-    # The InfoGAN paper's rates (G faster than D); lambda = 1 for the categorical code and
-    # 0.1 for the continuous ones (see docs/infogan.md).
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                terms=[kgan.terms.MutualInformation(gan.latent, categorical_weight=1.0, continuous_weight=0.1)])
+    # compile() without optimizers uses the preset's recipe, the InfoGAN paper's rates (D/Q
+    # Adam(2e-4), G Adam(1e-3)); lambda = 1 for the categorical code and 0.1 for the continuous
+    # ones (see docs/infogan.md).
+    gan.compile(terms=[kgan.terms.MutualInformation(gan.latent, categorical_weight=1.0, continuous_weight=0.1)])
     data = kgan.data.images("fashion_mnist", batch_size=64, limit=limit, seed=0)
     gan.fit(data, epochs=epochs, verbose=2, callbacks=[kgan.callbacks.SampleGrid(out / "samples")])
     gan.save(out / "gan.keras")

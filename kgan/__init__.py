@@ -45,12 +45,27 @@ if _keras.backend.backend() != "tensorflow":  # train_step uses tf.GradientTape 
         "Set KERAS_BACKEND=tensorflow before importing keras."
     )
 
-from kgan import apps, callbacks, data, distribute, export, latent, layers, losses, metrics, nets, terms  # noqa: E402
+from kgan import (  # noqa: E402
+    apps,
+    callbacks,
+    data,
+    distribute,
+    export,
+    latent,
+    layers,
+    losses,
+    metrics,
+    nets,
+    pixels,
+    presets,
+    terms,
+)
 from kgan.gan import GAN  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "apps", "callbacks", "data", "distribute", "export", "latent", "layers", "losses", "metrics", "nets", "terms", "__version__"]
+__all__ = ["GAN", "apps", "callbacks", "data", "distribute", "export", "latent", "layers", "losses", "metrics", "nets",
+           "pixels", "presets", "terms", "__version__"]
 
 
 def __getattr__(name):

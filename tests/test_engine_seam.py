@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
+from conftest import real_batch, tiny_gan
 
 import kgan
-from conftest import real_batch, tiny_gan
 
 
 def _d(reg=None, activity=None, split=False, name="d"):

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from kgan import pixels
+
 __all__ = ["ProbeResult", "discriminator_features", "linear_probe", "pick_labelled"]
 
 
@@ -60,7 +62,7 @@ def discriminator_features(discriminator, images, grid: int = 4, layers=None, ba
     if images.ndim == 3:
         images = images[..., None]
     if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 127.5 - 1.0
+        images = pixels.from_uint8(images)
     chosen = [discriminator.get_layer(n) for n in layers] if layers else _conv_activations(discriminator)
     if not chosen:
         raise ValueError(
@@ -126,10 +128,10 @@ def linear_probe(discriminator, train, test, labels_per_class: int = 100, seed: 
     x_few, y_few = np.asarray(x_train)[idx], np.asarray(y_train)[idx]
     f_few = discriminator_features(discriminator, x_few, grid)
     f_test = discriminator_features(discriminator, x_test, grid)
-    pixels = lambda x: (np.asarray(x, np.float32) / 127.5 - 1.0) if np.asarray(x).dtype == np.uint8 else np.asarray(x)  # noqa: E731
+    as_floats = lambda x: pixels.from_uint8(x) if np.asarray(x).dtype == np.uint8 else np.asarray(x)  # noqa: E731
     return ProbeResult(
         feature_accuracy=_fit_and_score(f_few, y_few, f_test, y_test, seed),
-        pixel_accuracy=_fit_and_score(pixels(x_few), y_few, pixels(x_test), y_test, seed),
+        pixel_accuracy=_fit_and_score(as_floats(x_few), y_few, as_floats(x_test), y_test, seed),
         labels_per_class=labels_per_class,
         feature_dim=f_few.shape[1],
     )

@@ -37,6 +37,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from kgan import pixels
 from kgan.nets.srgan import SCALES, sr_discriminator, sr_generator
 from kgan.terms.content import ContentLoss
 
@@ -65,18 +66,7 @@ def _as_images(images, what: str = "images") -> tuple[np.ndarray, bool]:
             f"Expected {what} as (n, height, width, channels); got shape {array.shape}. Add a batch axis "
             "for one image: images[None]."
         )
-    was_uint8 = array.dtype == np.uint8
-    if was_uint8:
-        array = array.astype(np.float32) / 127.5 - 1.0
-    array = array.astype(np.float32, copy=False)
-    if not np.isfinite(array).all():
-        raise ValueError(f"The {what} contain NaN/inf values.")
-    if array.min() < -1.01 or array.max() > 1.01:
-        raise ValueError(
-            f"The {what} must be uint8 or floats in [-1, 1] (kgan's convention); these span "
-            f"[{array.min():g}, {array.max():g}]. Scale them first, e.g. x / 127.5 - 1."
-        )
-    return array, was_uint8
+    return pixels.as_model_range(array, f"The {what}"), array.dtype == np.uint8
 
 
 def _check_scale(scale) -> int:
@@ -158,7 +148,7 @@ def _generator_of(model):
     from kgan.gan import GAN
 
     if isinstance(model, str):
-        import kgan  # noqa: F401 - registers kgan's layers before loading
+        import kgan.terms  # noqa: F401 - registers every term a saved GAN may hold before loading
 
         # compile=True: a saved GAN stores its terms' state (the content loss's feature model), which
         # only loads into a compiled GAN.
@@ -234,7 +224,7 @@ def super_resolve(generator_or_model, low_res_images, batch_size: int = 256) -> 
         outputs.append(np.asarray(generator(inputs, training=False)))
     result = np.clip(np.concatenate(outputs), -1.0, 1.0)
     if was_uint8:
-        result = np.clip(np.round((result + 1.0) * 127.5), 0, 255).astype(np.uint8)
+        result = pixels.to_uint8(result)
     return result[0] if single else result
 
 

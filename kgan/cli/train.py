@@ -202,14 +202,11 @@ def _build(kind, image_shape, args):
         gan = kgan.GAN.dcgan(image_shape, latent_dim=args.latent_dim, width=args.width, seed=args.seed)
         gan.compile(loss=args.loss)
     else:
-        import keras
-
         gan = kgan.GAN.infogan(image_shape, noise=args.noise, categorical=args.categorical,
                                continuous=args.continuous, width=args.width, seed=args.seed, network=args.network)
-        # The InfoGAN paper's rates: G (with Q's signal to follow) learns faster than D.
-        gan.compile(loss=args.loss, d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                    g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                    terms=[kgan.terms.MutualInformation(gan.latent, continuous_weight=args.continuous_weight)])
+        # No optimizers: the preset's recipe, the InfoGAN paper's rates (G, with Q's signal to
+        # follow, learns faster than D).
+        gan.compile(loss=args.loss, terms=[kgan.terms.MutualInformation(gan.latent, continuous_weight=args.continuous_weight)])
     return gan
 
 

@@ -29,6 +29,7 @@ import itertools
 import numpy as np
 import tensorflow as tf
 
+from kgan import pixels
 from kgan._checks import positive_int
 
 __all__ = [
@@ -118,7 +119,7 @@ def _phrasing_table(split: str):
 
 
 def _scale(images):
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
+    return pixels.tensor_from_uint8(images)
 
 
 def fashion_mnist_with_captions(batch_size: int = 64, *, split: str = "train", phrasings: str = "train",

@@ -23,6 +23,8 @@ from importlib import resources
 
 import keras
 
+from kgan import pixels
+
 __all__ = [
     "FASHION_MNIST_CLASSES",
     "build_fashion_mnist_classifier",
@@ -71,7 +73,7 @@ def train_fashion_mnist_classifier(epochs: int = 12, batch_size: int = 128, seed
                                                                fill_value=-1.0, seed=seed)])
     train = train.map(lambda x, y: (augment(x, training=True), y))
     x_test, y_test = image_arrays("fashion_mnist", "test")
-    x_test = x_test.astype("float32") / 127.5 - 1.0
+    x_test = pixels.from_uint8(x_test)
     model = build_fashion_mnist_classifier(seed)
     steps = epochs * (60_000 // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, steps)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgan import pixels
+
 __all__ = ["ClassifierScore", "FrechetDistance", "frechet_distance"]
 
 
@@ -24,16 +26,7 @@ def _as_model_input(images, model, resize: bool) -> np.ndarray:
         images = images[..., None]
     if images.ndim != 4:
         raise ValueError(f"Expected images (n, height, width, channels), got shape {images.shape}.")
-    if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 127.5 - 1.0
-    images = images.astype(np.float32, copy=False)
-    if not np.isfinite(images).all():
-        raise ValueError("The images contain NaN/inf values (a diverged generator?): nothing to evaluate.")
-    if images.size and (images.min() < -1.01 or images.max() > 1.01):
-        raise ValueError(
-            f"Images must be in [-1, 1] (kgan's convention) or uint8; these span [{images.min():g}, "
-            f"{images.max():g}]. Scale them first, e.g. x / 127.5 - 1 for 0-255 floats."
-        )
+    images = pixels.as_model_range(images, "The images")
     want = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
     if want is None or all(w is None or w == g for w, g in zip(want, images.shape[1:], strict=False)):
         return images  # a model with flexible (None) sizes takes the images as they are

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kgan import pixels
 from kgan._checks import positive_int
 from kgan.terms.base import Step, Term
 
@@ -15,16 +16,9 @@ __all__ = ["SupervisedClassification"]
 def _as_model_range(images) -> np.ndarray:
     """uint8 images -> float32 in [-1, 1]; float images must already be in [-1, 1]."""
     images = np.asarray(images)
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / 127.5 - 1.0
-    if not np.issubdtype(images.dtype, np.floating):
+    if not (images.dtype == np.uint8 or np.issubdtype(images.dtype, np.floating)):
         raise TypeError(f"SupervisedClassification: images must be uint8 or float, got dtype {images.dtype}.")
-    if images.size and (images.min() < -1.001 or images.max() > 1.001):
-        raise ValueError(
-            f"SupervisedClassification: float images must be in [-1, 1] like the GAN's data; got values in "
-            f"[{images.min():.3g}, {images.max():.3g}]. Pass uint8 images, or scale with x / 127.5 - 1."
-        )
-    return images.astype(np.float32)
+    return pixels.as_model_range(images, "SupervisedClassification: the images", tolerance=0.001)
 
 
 @keras.saving.register_keras_serializable(package="kgan")
