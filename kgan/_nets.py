@@ -120,6 +120,12 @@ def call_losses(net) -> list:
     return losses[: len(losses) - regularized]
 
 
+def all_finite(tensors):
+    """A scalar bool tensor: every (non-None) tensor in the list is free of NaN and inf."""
+    checks = [keras.ops.all(keras.ops.isfinite(t)) for t in tensors if t is not None]
+    return keras.ops.all(keras.ops.stack(checks)) if checks else keras.ops.convert_to_tensor(True)
+
+
 def input_gradient(fn, x, loss_scale=None):
     """``d sum(fn(x)) / dx`` as float32, differentiable (for gradient penalties inside a step).
 

@@ -6,6 +6,8 @@ and the strategy checks the engine branches on. User-facing helpers live in `kga
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -66,3 +68,27 @@ def reducible(results: dict) -> dict:
     if not multi_worker():
         return results
     return {name: ops.reshape(value, (1,)) for name, value in results.items()}
+
+
+def fit_execution_blocks(model, steps_per_epoch) -> None:
+    """Make ``steps_per_execution`` work for this fit, or say what it will do.
+
+    Under MirroredStrategy it fails in Keras 3 (keras-team/keras#19246): one step per execution
+    then. Steps per epoch that are not a multiple of it run whole blocks on an endless dataset.
+    """
+    if (model.steps_per_execution or 1) > 1 and is_mirrored(model.distribute_strategy):
+        warnings.warn(
+            f"steps_per_execution={model.steps_per_execution} fails under {type(model.distribute_strategy).__name__} "
+            "in Keras 3 (keras-team/keras#19246): running one step per execution instead.",
+            stacklevel=3,
+        )
+        model.steps_per_execution = 1
+        model.train_function = model.test_function = model.predict_function = None
+    block = model.steps_per_execution or 1
+    if steps_per_epoch is not None and block > 1 and steps_per_epoch % block:
+        warnings.warn(
+            f"steps_per_epoch={steps_per_epoch} is not a multiple of steps_per_execution={block}: Keras runs "
+            f"{-(-steps_per_epoch // block) * block} steps per epoch on an endless dataset. Use a multiple of "
+            f"{block} for exact step counts.",
+            stacklevel=3,
+        )

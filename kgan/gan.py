@@ -11,8 +11,6 @@ gan.save("gan.keras")               # keras.models.load_model("gan.keras") conti
 
 from __future__ import annotations
 
-import warnings
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -29,6 +27,7 @@ __all__ = ["GAN"]
 
 DISCRIMINATOR, GENERATOR = terms_lib.DISCRIMINATOR, terms_lib.GENERATOR
 _METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
+INFOGAN_NETWORKS = presets.INFOGAN_NETWORKS  # where it was before kgan.presets
 
 
 def _uses_float16(net) -> bool:
@@ -70,6 +69,10 @@ class GAN(SavingMixin, keras.Model):
     probability on real and generated data, or the mean critic value for
     losses without a sigmoid), and each term's unweighted value.
     """
+
+    #: Set True in a subclass whose `compute_generator_loss` reads ``step.d_real`` (a relativistic
+    #: loss): the G update then runs D on the real batch too (off by default: nothing unused runs).
+    needs_real_in_generator_phase = False
 
     def __init__(self, generator, discriminator, latent, seed=None, recipe=None, **kwargs):
         super().__init__(**kwargs)
@@ -354,22 +357,7 @@ class GAN(SavingMixin, keras.Model):
         if self.compiled:  # uncompiled: Keras' own error says to compile first
             batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
             _data_checks.check_fit_data(self, x, batch_size=batch_size)
-        if (self.steps_per_execution or 1) > 1 and _replicas.is_mirrored(self.distribute_strategy):
-            warnings.warn(
-                f"steps_per_execution={self.steps_per_execution} fails under {type(self.distribute_strategy).__name__} "
-                "in Keras 3 (keras-team/keras#19246): running one step per execution instead.",
-                stacklevel=2,
-            )
-            self.steps_per_execution = 1
-            self.train_function = self.test_function = self.predict_function = None
-        steps, block = kwargs.get("steps_per_epoch"), self.steps_per_execution or 1
-        if steps is not None and block > 1 and steps % block:
-            warnings.warn(
-                f"steps_per_epoch={steps} is not a multiple of steps_per_execution={block}: Keras runs "
-                f"{-(-steps // block) * block} steps per epoch on an endless dataset. Use a multiple of "
-                f"{block} for exact step counts.",
-                stacklevel=2,
-            )
+        _replicas.fit_execution_blocks(self, kwargs.get("steps_per_epoch"))
         return super().fit(x, *args, **kwargs)
 
     # ------------------------------------------------------------------ the step
@@ -396,7 +384,7 @@ class GAN(SavingMixin, keras.Model):
         z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         fake = self.generate_from(z, condition, training=training)
         own_losses = list(self.generator.losses)  # G's regularizers and this call's activity losses
-        if any(t.needs_real_in_generator_phase for t in self.terms):
+        if self.needs_real_in_generator_phase or any(t.needs_real_in_generator_phase for t in self.terms):
             d_real, d_fake, _ = self._discriminate_pair(real, fake, condition, training, update_state=False)
         else:
             d_real, d_fake = None, self.discriminate(fake, condition, training, update_state=False)
@@ -445,30 +433,44 @@ class GAN(SavingMixin, keras.Model):
         return total
 
     @staticmethod
-    def _scaled(optimizer, loss):
-        # Per-replica share of the global-batch loss, scaled against float16 underflow (a no-op
-        # unless the optimizer is a LossScaleOptimizer, whose apply() unscales and skips inf steps).
-        # Called inside the tape, so the scaling is differentiated too.
-        return optimizer.scale_loss(_replicas.scale_for_replicas(loss))
+    def _apply(optimizer, tape, scaled, variables):
+        """Apply one phase's gradients; returns whether they were all finite.
+
+        oneDNN's fused MatMul+BiasAdd+ReLU turns a NaN input into 0 on some CPUs, so a NaN
+        sample or weight can leave the loss finite while the gradients are not (KERAS-NOTES):
+        the logged loss carries this flag, so per-batch NaN checks still see the divergence.
+        """
+        grads = tape.gradient(scaled, variables)
+        optimizer.apply(grads, variables)
+        return _nets.all_finite(grads)
+
+    def _reported(self, loss, finite, optimizer):
+        # A LossScaleOptimizer skips non-finite steps itself (float16 overflow is routine there).
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return loss
+        return ops.where(finite, loss, ops.cast(float("nan"), loss.dtype))
 
     def train_step(self, data):
         real, condition = self._unpack(data)
         seeds = _replicas.step_seeds(self.seed_generator)
-        d_vars = self.discriminator.trainable_variables
-        g_vars = self.generator.trainable_variables
+        d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
+        # Per-replica share of the global-batch loss, scaled against float16 underflow inside the tape
+        # (a no-op unless the optimizer is a LossScaleOptimizer, whose apply() unscales the gradients).
+        d_finite = g_finite = True
         for _ in range(self.d_steps):
             with tf.GradientTape() as tape:
                 d_step = self._discriminator_step(real, condition, True, seeds)
                 d_loss = self.compute_discriminator_loss(d_step)
-                scaled = self._scaled(self.d_optimizer, d_loss)
-            self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
+                scaled = self.d_optimizer.scale_loss(_replicas.scale_for_replicas(d_loss))
+            d_finite = ops.logical_and(d_finite, self._apply(self.d_optimizer, tape, scaled, d_vars))
         for _ in range(self.g_steps):
             with tf.GradientTape() as tape:
                 g_step = self._generator_step(real, condition, True, seeds)
                 g_loss = self.compute_generator_loss(g_step)
-                scaled = self._scaled(self.g_optimizer, g_loss)
-            self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
-        return self._update_metrics(d_loss, g_loss, d_step, g_step)
+                scaled = self.g_optimizer.scale_loss(_replicas.scale_for_replicas(g_loss))
+            g_finite = ops.logical_and(g_finite, self._apply(self.g_optimizer, tape, scaled, g_vars))
+        return self._update_metrics(self._reported(d_loss, d_finite, self.d_optimizer),
+                                    self._reported(g_loss, g_finite, self.g_optimizer), d_step, g_step)
 
     def test_step(self, data):
         """Losses and D's scores on held-out real data, without updates (``val_*`` in fit)."""

@@ -238,3 +238,30 @@ def test_steps_counts_batches_not_optimizer_iterations():
     assert gan.steps == 0
     gan.fit(real_batch(64), batch_size=16, epochs=1, verbose=0)
     assert gan.steps == 4 and int(gan.g_optimizer.iterations.numpy()) == 8
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class _R1(kgan.terms.Term):
+    """The docs' R1 example (docs/losses-and-terms.md), written with Step.input_gradient."""
+
+    def discriminator_loss(self, step):
+        grads = step.input_gradient(lambda x: step.discriminate(x)["logits"], step.real)
+        return 0.5 * keras.ops.mean(keras.ops.sum(keras.ops.square(grads), axis=tuple(range(1, len(grads.shape)))))
+
+
+def test_input_gradient_of_a_linear_discriminator_is_its_weight_and_is_differentiable():
+    w0 = np.array([[1.0], [2.0], [-2.0]], "float32")
+
+    def one_step(terms):
+        x = keras.Input((3,))
+        d = keras.Model(x, keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(w0))(x))
+        g = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, kernel_initializer="ones")])
+        gan = kgan.GAN(g, d, 2, seed=0)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.0), terms=terms)
+        return gan.train_on_batch(real_batch(8, data_dim=3), return_dict=True), d.layers[-1].kernel.numpy()
+
+    logs, with_r1 = one_step([_R1(weight=1.0, name="r1")])
+    _, plain = one_step([])
+    assert logs["r1"] == pytest.approx(0.5 * (1 + 4 + 4), rel=1e-6)  # grad_x (w.x + b) = w, ||w||^2 = 9
+    # d(0.5 ||w||^2)/dw = w: SGD(0.1) moves the kernel 0.1 * w0 further than the adversarial loss alone.
+    np.testing.assert_allclose(with_r1, plain - 0.1 * w0, rtol=1e-5, atol=1e-6)

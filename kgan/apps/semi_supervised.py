@@ -277,7 +277,9 @@ def train(labeled, unlabeled, *, num_classes: int | None = None, epochs: int = 1
             False: the plain non-saturating G loss.
         seed: seeds weights, latent draws, the data order and the labelled draws.
     """
-    import kgan
+    from kgan.data.images import images
+    from kgan.terms.feature_matching import FeatureMatching
+    from kgan.terms.supervised import SupervisedClassification
 
     network = _check_network(network)
     x_l, y_l = _check_labeled(labeled)
@@ -288,16 +290,16 @@ def train(labeled, unlabeled, *, num_classes: int | None = None, epochs: int = 1
     if isinstance(unlabeled, tf.data.Dataset):
         data = unlabeled
     else:
-        data = kgan.data.images(np.asarray(unlabeled), batch_size, seed=seed,
+        data = images(np.asarray(unlabeled), batch_size, seed=seed,
                                 value_range=None if np.asarray(unlabeled).dtype == np.uint8 else (-1.0, 1.0))
     steps = _steps_per_epoch(data, steps_per_epoch)
     total = None if steps is None else epochs * steps
     keras.utils.set_random_seed(seed)
     gan = build_gan(tuple(x_l.shape[1:]), num_classes, latent_dim, width, seed=seed, network=network)
-    terms = [kgan.terms.SupervisedClassification(x_l, y_l, num_classes=num_classes,
+    terms = [SupervisedClassification(x_l, y_l, num_classes=num_classes,
                                                  batch_size=labeled_batch_size or batch_size, weight=2.0)]
     if feature_matching:
-        terms.append(kgan.terms.FeatureMatching(layer="features"))
+        terms.append(FeatureMatching(layer="features"))
     gan.compile(d_optimizer=_optimizer(network, learning_rate, total),
                 g_optimizer=_optimizer(network, learning_rate, total), terms=terms)
     history = gan.fit(data, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)

@@ -31,7 +31,13 @@ import time
 import keras
 import numpy as np
 
-import kgan
+from kgan import callbacks as callbacks_lib
+from kgan import data as data_lib
+from kgan import latent as latent_lib
+from kgan import layers as layers_lib
+from kgan import metrics as metrics_lib
+from kgan import nets as nets_lib
+from kgan.gan import GAN
 
 __all__ = [
     "VARIANTS",
@@ -87,8 +93,8 @@ class TutorialResult:
         diverged: why training stopped early, or None.
     """
 
-    gan: kgan.GAN
-    target: kgan.metrics.NormalDistribution
+    gan: GAN
+    target: metrics_lib.NormalDistribution
     variant: str
     history: dict
     metrics_before: dict
@@ -126,7 +132,7 @@ def _range(mu: float, sigma: float) -> float:
 
 def _tanh_mlp(name: str) -> keras.Model:
     # The notebook's mlp(): three tanh layers 1-6-5-1, weights ~ N(0, 1), biases 0.
-    return kgan.nets.mlp(
+    return nets_lib.mlp(
         1, 1, hidden=(6, 5), activation="tanh", output_activation="tanh",
         kernel_initializer=keras.initializers.RandomNormal(0.0, 1.0), name=name,
     )
@@ -140,7 +146,7 @@ def build_faithful(
     steps: int = FAITHFUL_STEPS,
     seed: int | None = 0,
     steps_per_execution: int = 50,
-) -> tuple[kgan.GAN, keras.Model]:
+) -> tuple[GAN, keras.Model]:
     """The original networks and optimisers as a compiled `kgan.GAN`.
 
     Returns ``(gan, d_body)``: ``d_body`` is D without its clamp (the network
@@ -155,10 +161,10 @@ def build_faithful(
     d_body = _tanh_mlp("d_mlp")
     x = keras.Input((1,), name="x")
     # D1/D2 = max(min(D, .99), .01) in the notebook; as logits for kgan's losses.
-    logits = kgan.layers.ProbabilityToLogit(0.01, 0.99, name="clamp")(d_body(x))
+    logits = layers_lib.ProbabilityToLogit(0.01, 0.99, name="clamp")(d_body(x))
     discriminator = keras.Model(x, logits, name="discriminator")
-    prior = kgan.latent.Stratified(1, -scale, scale, jitter=0.01) if noise == "stratified" else kgan.latent.Uniform(1, 0.0, 1.0)
-    gan = kgan.GAN(generator, discriminator, prior, seed=seed)
+    prior = latent_lib.Stratified(1, -scale, scale, jitter=0.01) if noise == "stratified" else latent_lib.Uniform(1, 0.0, 1.0)
+    gan = GAN(generator, discriminator, prior, seed=seed)
     # Maximising log D1 + log(1 - D2) and log D2 is the non-saturating loss.
     gan.compile(
         d_optimizer=_faithful_optimizer(optimizer, steps),
@@ -187,13 +193,13 @@ def pretrain_discriminator(d_body: keras.Model, mu: float, sigma: float, steps: 
     scale = _range(mu, sigma)
     rng = np.random.default_rng(seed)
     x = rng.uniform(-scale, scale, size=(steps * batch_size, 1)).astype("float32")
-    y = kgan.metrics.NormalDistribution(mu, sigma).pdf(x).astype("float32")
+    y = metrics_lib.NormalDistribution(mu, sigma).pdf(x).astype("float32")
     d_body.compile(optimizer=_faithful_optimizer(optimizer, train_steps), loss="mse", steps_per_execution=50)
     d_body.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
 
 
 def build_modern(mu: float = -1.0, sigma: float = 1.0, steps: int = MODERN_STEPS, seed: int | None = 0,
-                 data_sample=None, steps_per_execution: int = 50) -> kgan.GAN:
+                 data_sample=None, steps_per_execution: int = 50) -> GAN:
     """A reliable recipe for the same task.
 
     The data are standardised with statistics of a data sample (as one
@@ -201,16 +207,16 @@ def build_modern(mu: float = -1.0, sigma: float = 1.0, steps: int = MODERN_STEPS
     ends with its inverse, so the nets work at unit scale for any target.
     """
     if data_sample is None:
-        data_sample = kgan.metrics.NormalDistribution(mu, sigma).sample(10_000, seed=seed)
+        data_sample = metrics_lib.NormalDistribution(mu, sigma).sample(10_000, seed=seed)
     data_sample = np.asarray(data_sample, dtype="float32").reshape(-1, 1)
     mean, var = float(np.mean(data_sample)), float(np.var(data_sample))
     z = keras.Input((1,), name="z")
-    h = kgan.nets.mlp(1, 1, hidden=(32, 32), activation="leaky_relu", name="g_mlp")(z)
+    h = nets_lib.mlp(1, 1, hidden=(32, 32), activation="leaky_relu", name="g_mlp")(z)
     generator = keras.Model(z, keras.layers.Normalization(mean=mean, variance=var, invert=True, name="to_data")(h), name="generator")
     x = keras.Input((1,), name="x")
     h = keras.layers.Normalization(mean=mean, variance=var, name="standardise")(x)
-    discriminator = keras.Model(x, kgan.nets.mlp(1, 1, hidden=(32, 32), activation="leaky_relu", name="d_mlp")(h), name="discriminator")
-    gan = kgan.GAN(generator, discriminator, kgan.latent.Normal(1), seed=seed)
+    discriminator = keras.Model(x, nets_lib.mlp(1, 1, hidden=(32, 32), activation="leaky_relu", name="d_mlp")(h), name="discriminator")
+    gan = GAN(generator, discriminator, latent_lib.Normal(1), seed=seed)
 
     def adam():  # the cosine decay settles the game at the end instead of orbiting the equilibrium
         return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.01), beta_1=0.5)
@@ -286,7 +292,7 @@ def train(
     updates of each network run.
     """
     _check_choice("variant", variant, VARIANTS)
-    target = kgan.metrics.NormalDistribution(mu, sigma)  # validates mu and sigma
+    target = metrics_lib.NormalDistribution(mu, sigma)  # validates mu and sigma
     if steps is None:
         steps = FAITHFUL_STEPS if variant == "faithful" else MODERN_STEPS
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -304,24 +310,24 @@ def train(
         batch_size = batch_size or MODERN_BATCH
         gan = build_modern(mu, sigma, steps=steps, seed=seed, steps_per_execution=steps_per_execution)
 
-    metrics_before = kgan.metrics.evaluate_1d(gan, target, n=eval_samples, seed=seed + 1)
+    metrics_before = metrics_lib.evaluate_1d(gan, target, n=eval_samples, seed=seed + 1)
     weights_before = gan.get_weights()
     history = _History(steps, per_chunk, verbose)
     # NaN/inf stops and restores the last good state; no D-collapse rule: the faithful variant's
     # failure modes (D pinned at its clamp) are what the tutorial sets out to show.
-    guard = kgan.callbacks.DivergenceGuard(collapse=False, verbose=verbose)
-    data = kgan.data.gaussian_1d(mu, sigma, batch_size=batch_size, num_batches=steps, seed=seed)
+    guard = callbacks_lib.DivergenceGuard(collapse=False, verbose=verbose)
+    data = data_lib.gaussian_1d(mu, sigma, batch_size=batch_size, num_batches=steps, seed=seed)
     start = time.perf_counter()
     gan.fit(data, epochs=chunks, steps_per_epoch=per_chunk, verbose=0, callbacks=[history, guard])
     seconds = time.perf_counter() - start
     ran = int(gan.g_optimizer.iterations.numpy()) // gan.g_steps  # what really ran, not what was asked
-    metrics = {} if guard.stopped else kgan.metrics.evaluate_1d(gan, target, n=eval_samples, seed=seed + 1)
+    metrics = {} if guard.stopped else metrics_lib.evaluate_1d(gan, target, n=eval_samples, seed=seed + 1)
     return TutorialResult(gan, target, variant, history.logs, metrics_before, metrics, ran, seconds, guard.reason,
                           weights_before)
 
 
 # ---------------------------------------------------------------------------- figures
-def plot_distributions(gan: kgan.GAN, target, path, title: str | None = None, n: int = 10_000, seed: int = 1):
+def plot_distributions(gan: GAN, target, path, title: str | None = None, n: int = 10_000, seed: int = 1):
     """The tutorial's figure: p_data, p_g and D(x) on one axis, saved as PNG."""
     import matplotlib
 
