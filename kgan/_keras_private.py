@@ -148,8 +148,8 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
 )
 
 
-def flatten_layers(model, include_self: bool = False) -> list:
-    """Every layer nested in ``model`` (recursively), as Keras itself walks them."""
+def flatten_layers(model, include_self: bool = True) -> list:
+    """Every layer nested in ``model`` (recursively), itself included by default, as Keras walks them."""
     return list(model._flatten_layers(include_self=include_self))
 
 

@@ -122,7 +122,11 @@ def call_losses(net) -> list:
 
 def all_finite(tensors):
     """A scalar bool tensor: every (non-None) tensor in the list is free of NaN and inf."""
-    checks = [keras.ops.all(keras.ops.isfinite(t)) for t in tensors if t is not None]
+    import tensorflow as tf
+
+    # Sparse gradients (Embedding layers) are checked on their values, never made dense.
+    values = [t.values if isinstance(t, tf.IndexedSlices) else t for t in tensors if t is not None]
+    checks = [keras.ops.all(keras.ops.isfinite(t)) for t in values]
     return keras.ops.all(keras.ops.stack(checks)) if checks else keras.ops.convert_to_tensor(True)
 
 

@@ -32,7 +32,7 @@ INFOGAN_NETWORKS = presets.INFOGAN_NETWORKS  # where it was before kgan.presets
 
 def _uses_float16(net) -> bool:
     """Whether a network computes in float16 (a mixed_float16 policy), so its gradients need loss scaling."""
-    return any(getattr(layer, "compute_dtype", None) == "float16" for layer in [net, *net.layers])
+    return any(getattr(layer, "compute_dtype", None) == "float16" for layer in _keras_private.flatten_layers(net))
 
 
 def _with_loss_scaling(optimizer, net):
@@ -253,7 +253,9 @@ class GAN(SavingMixin, keras.Model):
     def steps(self) -> int:
         """Training steps done (batches G was updated on): ``g_optimizer.iterations // g_steps``.
 
-        Survives save/load and BackupAndRestore with the optimizer state; 0 before compile.
+        Survives save/load and BackupAndRestore with the optimizer state; 0 before compile. Under
+        mixed float16 a step whose gradients overflowed (skipped by the LossScaleOptimizer) is
+        not counted.
         """
         if self.g_optimizer is None:
             return 0
@@ -397,7 +399,8 @@ class GAN(SavingMixin, keras.Model):
 
         The one place to override for a new D objective; ``train_step`` and ``test_step`` both
         call it. ``step`` holds the real and generated batches and D's outputs on them
-        (`kgan.terms.Step`). Record values to log in ``step.term_values``.
+        (`kgan.terms.Step`); the default fills ``step.term_values`` with each term's value, which
+        the metrics report.
 
         ```python
         class HalfLossGAN(kgan.GAN):
@@ -488,5 +491,8 @@ class GAN(SavingMixin, keras.Model):
         self.d_real_tracker.update_state(ops.mean(self.loss_fn.score(ops.cast(d_step.d_real["logits"], "float32"))))
         self.d_fake_tracker.update_state(ops.mean(self.loss_fn.score(ops.cast(d_step.d_fake["logits"], "float32"))))
         for key, value in {**d_step.term_values, **g_step.term_values}.items():
+            if key not in self._term_trackers:
+                raise ValueError("step.term_values holds the values of the GAN's terms, keyed as compute_*_loss "
+                                 "writes them; to log another value, compute it in a kgan.terms.Term.")
             self._term_trackers[key].update_state(value)
         return _replicas.reducible({m.name: m.result() for m in self.metrics})

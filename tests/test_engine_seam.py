@@ -38,14 +38,15 @@ def _losses_after_one_frozen_step(gan, x):
     return gan.train_on_batch(x, return_dict=True)
 
 
-def test_discriminator_weight_regularizer_adds_d_losses_to_d_loss():
+@pytest.mark.parametrize("split", [False, True], ids=["joint-call", "split-calls"])
+def test_discriminator_weight_regularizer_adds_d_losses_to_d_loss(split):
     x = real_batch(16)
-    plain = _losses_after_one_frozen_step(kgan.GAN(_constant_g(), _d(), 2, seed=0), x)
-    d = _d(reg=keras.regularizers.L2(1000.0))
+    plain = _losses_after_one_frozen_step(kgan.GAN(_constant_g(), _d(split=split), 2, seed=0), x)
+    d = _d(reg=keras.regularizers.L2(1000.0), split=split)
     regularized = _losses_after_one_frozen_step(kgan.GAN(_constant_g(), d, 2, seed=0), x)
     penalty = float(keras.ops.sum(d.losses))
     assert penalty == pytest.approx(1000.0 * 4, rel=1e-6)  # the kernel is all ones, 1 x 4
-    assert regularized["d_loss"] == pytest.approx(plain["d_loss"] + penalty, rel=1e-5)
+    assert regularized["d_loss"] == pytest.approx(plain["d_loss"] + penalty, rel=1e-5)  # once, however many D calls
     assert regularized["g_loss"] == pytest.approx(plain["g_loss"], rel=1e-6)  # D's penalty is D's alone
 
 
@@ -122,6 +123,10 @@ def policy():
     keras.config.set_dtype_policy("float32")
 
 
+def _moves(net, before):
+    return max(float(np.abs(a - b.numpy()).max()) for a, b in zip(before, net.trainable_weights, strict=True))
+
+
 def _tiny_d_update_size(d_scale=1e-6):
     """How far one SGD(1.0) epoch moves a D whose logits pass through Rescaling(d_scale)."""
     keras.utils.set_random_seed(0)
@@ -132,14 +137,28 @@ def _tiny_d_update_size(d_scale=1e-6):
     gan.compile(d_optimizer=keras.optimizers.SGD(1.0), g_optimizer=keras.optimizers.SGD(0.0))
     before = [w.numpy().copy() for w in d.trainable_weights]
     gan.fit(np.random.default_rng(0).normal(-1, 1, (64, 1)).astype("float32"), batch_size=32, epochs=1, verbose=0)
-    return gan, max(float(np.abs(a - b.numpy()).max()) for a, b in zip(before, d.trainable_weights, strict=True))
+    return gan, _moves(d, before)
 
 
-def test_mixed_float16_scales_both_players_losses_so_tiny_gradients_still_learn(policy):
-    _, reference = _tiny_d_update_size()
-    assert reference > 1e-7
+def _tiny_g_update_size():
+    """How far one SGD(1.0) epoch moves a G whose output passes through Rescaling(1e-6) (D frozen)."""
+    keras.utils.set_random_seed(0)
+    z = keras.Input((2,))
+    g = keras.Model(z, keras.layers.Rescaling(1e-6)(keras.layers.Dense(1)(keras.layers.Dense(8, activation="relu")(z))))
+    gan = kgan.GAN(g, kgan.nets.mlp(1, 1, hidden=(8,)), 2, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(1.0))
+    before = [w.numpy().copy() for w in g.trainable_weights]
+    gan.fit(np.random.default_rng(0).normal(0, 1e-6, (64, 1)).astype("float32"), batch_size=32, epochs=1, verbose=0)
+    return gan, _moves(g, before)
+
+
+@pytest.mark.parametrize("player", ["discriminator", "generator"])
+def test_mixed_float16_scales_each_players_loss_so_tiny_gradients_still_learn(policy, player):
+    update_size = _tiny_d_update_size if player == "discriminator" else _tiny_g_update_size
+    _, reference = update_size()
+    assert reference > 1e-8
     policy("mixed_float16")
-    gan, moved = _tiny_d_update_size()
+    gan, moved = update_size()
     assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
     assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
     assert moved == pytest.approx(reference, rel=0.1)  # unscaled float16 gradients would be 0 here
@@ -265,3 +284,32 @@ def test_input_gradient_of_a_linear_discriminator_is_its_weight_and_is_different
     assert logs["r1"] == pytest.approx(0.5 * (1 + 4 + 4), rel=1e-6)  # grad_x (w.x + b) = w, ||w||^2 = 9
     # d(0.5 ||w||^2)/dw = w: SGD(0.1) moves the kernel 0.1 * w0 further than the adversarial loss alone.
     np.testing.assert_allclose(with_r1, plain - 0.1 * w0, rtol=1e-5, atol=1e-6)
+
+
+class _FiniteForwardNaNGradient(keras.layers.Layer):
+    """x + sqrt(0 * w): exactly x in the forward pass, a NaN gradient for w (0 * inf)."""
+
+    def build(self, shape):
+        self.w = self.add_weight(shape=(), initializer="zeros")
+
+    def call(self, x):
+        return x + keras.ops.sqrt(0.0 * self.w)
+
+
+def test_non_finite_gradients_are_reported_as_a_nan_loss_for_that_phase_alone():
+    keras.utils.set_random_seed(0)
+    z = keras.Input((2,))
+    g = keras.Model(z, _FiniteForwardNaNGradient()(keras.layers.Dense(1)(z)))
+    gan = kgan.GAN(g, kgan.nets.mlp(1, 1, hidden=(8,)), 2, seed=0)
+    gan.compile()
+    logs = gan.train_on_batch(real_batch(16), return_dict=True)
+    # G's loss came out finite but its gradient was NaN: reported as NaN, so guards stop at this
+    # batch; the D update before it was finite and is reported as it was.
+    assert np.isnan(logs["g_loss"]) and np.isfinite(logs["d_loss"]) and np.isfinite(logs["d_fake"])
+
+    x = keras.Input((1,))
+    d = keras.Model(x, keras.layers.Dense(1)(_FiniteForwardNaNGradient()(x)))
+    gan = kgan.GAN(kgan.nets.mlp(2, 1, hidden=(8,)), d, 2, seed=0)
+    gan.compile()
+    logs = gan.train_on_batch(real_batch(16), return_dict=True)
+    assert np.isnan(logs["d_loss"]) and np.isfinite(logs["d_real"])  # d_real: D before its update
