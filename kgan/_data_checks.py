@@ -251,13 +251,12 @@ def check_step_batch(gan, real, condition) -> None:
     """A batch inside ``train_step``/``test_step``: real samples of D's shape, a condition iff G takes one."""
     if isinstance(real, dict):
         raise ValueError("GAN.fit expects batches of real samples x, or (x, condition) pairs; got a dict.")
-    inputs = _nets.input_count(gan.generator)
-    if condition is None and (inputs or 1) > 1:
+    if condition is None and _nets.is_conditional(gan.generator):
         raise ValueError(
             "This GAN's generator is conditional ([z, condition] inputs) but the data has no "
             "condition: fit on (x, condition) pairs, e.g. fit(x, labels) or a dataset of (x, y)."
         )
-    if condition is not None and inputs == 1:
+    if condition is not None and _nets.input_count(gan.generator) == 1:
         raise ValueError(
             "The data yields (x, condition) pairs, but the generator takes only the latent z. "
             "Drop the labels (dataset.map(lambda x, y: x), or fit(x) without y), or build a "

@@ -53,6 +53,11 @@ def input_count(model):
         return None
 
 
+def is_conditional(net) -> bool:
+    """Whether a network takes a condition beside its first input (``[z, condition]``, ``[x, condition]``)."""
+    return (input_count(net) or 1) > 1
+
+
 def symbolic_output(model):
     """A functional or Sequential model's output structure (KerasTensors); None for subclassed ones."""
     try:

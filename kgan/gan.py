@@ -247,7 +247,7 @@ class GAN(SavingMixin, keras.Model):
         return sorted(outputs) if isinstance(outputs, dict) else ["logits"]
 
     def _generator_needs_condition(self):
-        return (_nets.input_count(self.generator) or 1) > 1
+        return _nets.is_conditional(self.generator)
 
     @property
     def steps(self) -> int:
@@ -457,13 +457,13 @@ class GAN(SavingMixin, keras.Model):
         real, condition = self._unpack(data)
         seeds = _replicas.step_seeds(self.seed_generator)
         d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
-        # Per-replica share of the global-batch loss, scaled against float16 underflow inside the tape
-        # (a no-op unless the optimizer is a LossScaleOptimizer, whose apply() unscales the gradients).
-        d_finite = g_finite = True
+        d_finite = g_finite = True  # whether every update of the phase had finite gradients
         for _ in range(self.d_steps):
             with tf.GradientTape() as tape:
                 d_step = self._discriminator_step(real, condition, True, seeds)
                 d_loss = self.compute_discriminator_loss(d_step)
+                # Per-replica share of the global-batch loss, scaled against float16 underflow inside
+                # the tape (a no-op unless a LossScaleOptimizer, whose apply() unscales the gradients).
                 scaled = self.d_optimizer.scale_loss(_replicas.scale_for_replicas(d_loss))
             d_finite = ops.logical_and(d_finite, self._apply(self.d_optimizer, tape, scaled, d_vars))
         for _ in range(self.g_steps):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import keras
 
-# The output names are the term's contract: it defines them, the head follows.
+# The output names are the contract with kgan.terms.MutualInformation, kept in the ground floor.
 from kgan._nets import CONTINUOUS_LOGVAR, CONTINUOUS_MEAN, categorical_key
 
 __all__ = ["with_code_head"]

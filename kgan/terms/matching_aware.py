@@ -53,7 +53,7 @@ def fake_part(loss_fn, logits):
 
 
 def _check_conditional(term, gan):
-    if not gan._generator_needs_condition():
+    if not _nets.is_conditional(gan.generator):
         raise ValueError(
             f"{type(term).__name__} needs a conditional GAN (G takes [z, caption], D takes [x, caption]); "
             "this GAN's generator takes z alone."
