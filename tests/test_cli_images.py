@@ -84,6 +84,12 @@ def test_evaluate_prints_generated_and_real_rows(trained, capsys):
     assert names == ["generated vs real test", "real train vs real test", "real test"]
     generated, real = report["rows"][0], report["rows"][1]
     assert generated["frechet_distance"] > real["frechet_distance"]  # noise-trained GAN vs real clothes
+    for key in ("kid", "precision", "recall", "density", "coverage"):  # every metric, both sets
+        assert isinstance(generated[key], float) and isinstance(real[key], float), key
+    assert generated["kid"] > real["kid"] and generated["coverage"] < real["coverage"]
+    assert cli.main(["evaluate", str(out / "gan.keras"), "--n", "200", "--quiet"]) == 0
+    table = capsys.readouterr().out
+    assert "kernel distance (KID)" in table and "precision" in table and "\x1b[" not in table  # no progress bar in a pipe
 
 
 def test_train_infogan_and_sample_with_fixed_codes(tmp_path):

@@ -119,6 +119,17 @@ def test_evaluate_reports_real_reference_rows():
     noise = np.random.default_rng(0).uniform(-1, 1, (300, 28, 28, 1)).astype("float32")
     bad = evaluation.evaluate(noise, data="fashion_mnist", n=300, classifier=classifier)
     assert bad.rows[0]["frechet_distance"] > 10 * rows["real train vs real test"]["frechet_distance"]
-    assert "Fréchet distance" in bad.table()
+    # Noise is no garment: no real image lies in its manifold (recall 0) and it covers almost no real ball.
+    # Precision is not 0 (measured 0.28): a few real outliers have huge k-NN balls that take in noise too,
+    # the weakness density and coverage were designed against.
+    noisy = bad.rows[0]
+    assert noisy["recall"] == 0.0 and noisy["coverage"] < 0.05 and noisy["density"] < 0.3
+    assert noisy["precision"] < 0.5 * rows["generated vs real test"]["precision"]
+    assert bad.rows[0]["kid"] > 20 * abs(rows["real train vs real test"]["kid"]) + 0.1
+    # Real images against real images: most of each set lies in the other's manifold.
+    assert rows["generated vs real test"]["precision"] > 0.6 and rows["generated vs real test"]["recall"] > 0.6
+    table = bad.table()
+    assert "Fréchet distance" in table and "kernel distance (KID)" in table and " ± " in table
+    assert "coverage" in table and "real train vs real test" in table
     with pytest.raises(ValueError, match="no evaluation classifier"):
         evaluation.evaluate(noise, data="cifar10", n=10)

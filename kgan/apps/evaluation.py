@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from kgan import _atomic
 from kgan import latent as latent_lib
 from kgan.gan import GAN
 
@@ -53,6 +54,7 @@ def load_sampler(path, latent=None) -> Sampler:
     "uniform" for U(-1, 1), or a `kgan.latent` prior). With a GAN file,
     ``latent`` must be None or match the saved prior's dimension.
     """
+    _atomic.check_keras_file(path)  # a truncated file: "corrupt", not Keras' "File not found"
     model = keras.models.load_model(path)
     if isinstance(model, GAN):
         if model._generator_needs_condition():
@@ -97,28 +99,59 @@ def project_classifier(data: str) -> keras.Model:
     )
 
 
+#: Report rows: (key, label, which way is better, format).
+_COLUMNS = (("frechet_distance", "Fréchet distance", "lower", "{:.4g}"),
+            ("kid", "kernel distance (KID)", "lower", "{:.4g}"),
+            ("precision", "precision", "higher", "{:.3f}"),
+            ("recall", "recall", "higher", "{:.3f}"),
+            ("density", "density", "higher", "{:.3f}"),
+            ("coverage", "coverage", "higher", "{:.3f}"),
+            ("classifier_score", "classifier score", "higher", "{:.3f}"))
+_METRIC_KEYS = {"fd": "frechet_distance", "kid": "kid", "precision": "precision", "recall": "recall",
+                "density": "density", "coverage": "coverage"}
+
+
 @dataclass
 class EvaluationReport:
+    """The numbers of `evaluate`: ``rows`` (one dict per image set) and a table beside real-vs-real."""
+
     data: str
     n: int
-    rows: list = field(default_factory=list)  # dicts: name, frechet_distance, classifier_score
+    rows: list = field(default_factory=list)  # dicts: name, frechet_distance, kid, kid_std, precision, ...
+    seconds: float | None = None
 
     def table(self) -> str:
-        lines = [f"{self.data}, {self.n} images per set; Fréchet distance on the classifier's "
-                 "features (lower is better), classifier score (higher is better)",
-                 f"  {'':34}{'Fréchet distance':>18}{'classifier score':>18}"]
-        for r in self.rows:
-            fd = "-" if r["frechet_distance"] is None else f"{r['frechet_distance']:.3f}"
-            lines.append(f"  {r['name']:34}{fd:>18}{r['classifier_score']:>18.3f}")
+        by_name = {r["name"]: r for r in self.rows}
+        sets = [name for name in ("generated vs real test", "real train vs real test") if name in by_name]
+        lines = [f"{self.data}, {self.n} images per set, on the project classifier's features "
+                 "(real train vs real test is what a perfect generator would score)",
+                 f"  {'':24}" + "".join(f"{name:>26}" for name in sets) + f"{'better':>9}"]
+        for key, label, better, fmt in _COLUMNS:
+            cells = []
+            for name in sets:
+                value = by_name[name].get(key)
+                cell = "-" if value is None else fmt.format(value)
+                if key == "kid" and value is not None:
+                    cell += " ± " + fmt.format(by_name[name]["kid_std"])
+                cells.append(f"{cell:>26}")
+            lines.append(f"  {label:24}" + "".join(cells) + f"{better:>9}")
+        if "real test" in by_name:
+            lines.append(f"  classifier score of the real test images: {by_name['real test']['classifier_score']:.3f}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"data": self.data, "n": self.n, "rows": self.rows}
+        return {"data": self.data, "n": self.n, "rows": self.rows, "seconds": self.seconds}
 
 
 def evaluate(sampler_or_images, data: str = "fashion_mnist", n: int = 10_000, seed: int = 0,
-             classifier=None) -> EvaluationReport:
-    """Fréchet distance and classifier score of generated images, next to real-versus-real figures.
+             classifier=None, verbose: int = 0, kid_subsets: int = 100, kid_subset_size: int = 1000,
+             pr_k: int = 3, dc_k: int = 5) -> EvaluationReport:
+    """Every sample-quality metric of generated images, next to real-versus-real figures.
+
+    Fréchet distance, kernel distance (KID, ± its std over subsets), precision, recall,
+    density, coverage (on the classifier's features) and the classifier score, for the
+    generated images against ``n`` real test images, and the same for ``n`` real training
+    images against the same test images.
 
     Args:
         sampler_or_images: a `Sampler`, a `kgan.GAN`, or an array of images in [-1, 1].
@@ -126,11 +159,19 @@ def evaluate(sampler_or_images, data: str = "fashion_mnist", n: int = 10_000, se
         n: images per set (capped by the test split's size).
         classifier: a Keras classifier with softmax output and a ``"features"``
             layer; default: the project's classifier for ``data``.
+        verbose: 1 shows a progress bar (Keras' own) over the stages.
+        kid_subsets, kid_subset_size, pr_k, dc_k: as in `kgan.metrics.sample_quality`.
     """
+    import time
+
     from kgan.data.images import image_arrays
     from kgan.metrics import classifiers
     from kgan.metrics.images import ClassifierScore, FrechetDistance
+    from kgan.metrics.suite import sample_quality
 
+    start = time.perf_counter()
+    # Stages: sampling, the reference features, two image sets (features + metrics, classifier score).
+    progress = keras.utils.Progbar(7, verbose=verbose, unit_name="stage")
     classifier = classifier if classifier is not None else project_classifier(data)
     x_test, _ = image_arrays(data, "test")
     x_train, _ = image_arrays(data, "train")
@@ -145,13 +186,20 @@ def evaluate(sampler_or_images, data: str = "fashion_mnist", n: int = 10_000, se
         fake = sampler_or_images[:n]
     else:
         fake = sampler_or_images.generate(n, seed=seed)
-    fd = FrechetDistance(classifiers.feature_extractor(classifier), resize=True)
+    progress.update(1)
+    encoder = FrechetDistance(classifiers.feature_extractor(classifier), resize=True)
     score = ClassifierScore(classifier, resize=True)
-    reference = fd.statistics(test)
+    reference = encoder.features(test)
+    progress.update(2)
     report = EvaluationReport(data, n)
     for name, images in (("generated vs real test", fake), ("real train vs real test", train)):
-        report.rows.append({"name": name, "frechet_distance": round(fd(reference, images), 4),
-                            "classifier_score": round(score(images), 4)})
-    report.rows.append({"name": "real test", "frechet_distance": None,
-                        "classifier_score": round(score(test), 4)})
+        values = sample_quality(reference, encoder.features(images), tuple(_METRIC_KEYS), seed=seed,
+                                kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, pr_k=pr_k, dc_k=dc_k)
+        row = {"name": name, **{_METRIC_KEYS.get(k, k): round(v, 6) for k, v in values.items()}}
+        row["classifier_score"] = round(score(images), 4)
+        report.rows.append(row)
+        progress.update(len(report.rows) * 2 + 2)
+    report.rows.append({"name": "real test", "classifier_score": round(score(test), 4)})
+    progress.update(7, finalize=True)  # the last stage is the real test images' classifier score
+    report.seconds = round(time.perf_counter() - start, 1)
     return report

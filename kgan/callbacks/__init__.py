@@ -4,6 +4,8 @@ One job per module, every public name importable from here:
 
 - ``kgan.callbacks.samples``: ``SampleGrid`` (a PNG grid of a fixed latent
   batch per epoch), ``GeneratorEMA`` (an averaged generator for sampling);
+- ``kgan.callbacks.quality``: ``SampleQuality`` (FD, KID, precision/recall, ...
+  of generated samples in ``fit``'s logs, for EarlyStopping, checkpoints, tuners);
 - ``kgan.callbacks.guard``: ``TerminateOnNonFinite``, ``DivergenceGuard`` (stop
   on NaN/inf or a collapsed D, put back the last good state) and
   ``non_finite_variables``;
@@ -32,7 +34,8 @@ from kgan.callbacks.guard import (  # noqa: F401
     _metric,
     non_finite_variables,
 )
+from kgan.callbacks.quality import SampleQuality
 from kgan.callbacks.samples import GeneratorEMA, SampleGrid
 
-__all__ = ["BackupAndRestore", "DivergenceGuard", "GeneratorEMA", "ModelCheckpoint", "SampleGrid",
+__all__ = ["BackupAndRestore", "DivergenceGuard", "GeneratorEMA", "ModelCheckpoint", "SampleGrid", "SampleQuality",
            "TerminateOnNonFinite", "non_finite_variables"]

@@ -15,51 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kgan import pixels
+from kgan.metrics._features import FeatureMetric, as_model_input, model_outputs
 
 __all__ = ["ClassifierScore", "FrechetDistance", "frechet_distance"]
-
-
-def _as_model_input(images, model, resize: bool) -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4:
-        raise ValueError(f"Expected images (n, height, width, channels), got shape {images.shape}.")
-    images = pixels.as_model_range(images, "The images")
-    want = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
-    if want is None or all(w is None or w == g for w, g in zip(want, images.shape[1:], strict=False)):
-        return images  # a model with flexible (None) sizes takes the images as they are
-    if images.shape[-1] != want[-1] and not resize:
-        raise ValueError(f"The model expects {want[-1]}-channel images; got {images.shape[-1]} channels.")
-    if not resize:
-        raise ValueError(
-            f"The model expects images of shape {want}, got {images.shape[1:]}. Pass resize=True to "
-            "resize (and convert channels) before evaluation."
-        )
-    import tensorflow as tf
-
-    size = [g if w is None else w for w, g in zip(want[:2], images.shape[1:3], strict=True)]
-    out = tf.image.resize(images, size, antialias=True)
-    if out.shape[-1] == 3 and want[-1] == 1:
-        out = tf.image.rgb_to_grayscale(out)
-    elif out.shape[-1] == 1 and want[-1] == 3:
-        out = tf.image.grayscale_to_rgb(out)
-    return np.clip(out.numpy(), -1.0, 1.0)
-
-
-def _predict(model, images, batch_size, keys) -> np.ndarray:
-    """Model outputs; from a dict output, the first of ``keys`` it has."""
-    chunks = []
-    for start in range(0, len(images), batch_size):
-        out = model(images[start:start + batch_size], training=False)
-        if isinstance(out, dict):
-            key = next((k for k in keys if k in out), None)
-            if key is None:
-                raise ValueError(f"The model returns a dict with keys {sorted(out)}; expected one of {list(keys)}.")
-            out = out[key]
-        chunks.append(np.asarray(out, dtype=np.float64).reshape(len(images[start:start + batch_size]), -1))
-    return np.concatenate(chunks)
 
 
 def _sqrtm_psd(matrix):
@@ -70,21 +28,25 @@ def _sqrtm_psd(matrix):
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)) between two Gaussians.
 
-    Tr((S1 S2)^(1/2)) is computed as Tr((A S2 A)^(1/2)) with A = S1^(1/2): the
-    same eigenvalues, but a symmetric matrix, so no complex square roots.
+    Tr((S1 S2)^(1/2)) is the sum of the singular values of A B with A = S1^(1/2) and
+    B = S2^(1/2) (the eigenvalues of S1 S2 are those of (A B)(A B)^T): no complex square
+    roots, and accurate where ``scipy.linalg.sqrtm`` of S1 S2 is not (near-singular or
+    ill-conditioned covariances, n < d).
     """
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     sigma1, sigma2 = np.atleast_2d(sigma1).astype(np.float64), np.atleast_2d(sigma2).astype(np.float64)
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape or sigma1.shape != (mu1.size, mu1.size):
         raise ValueError(f"Statistics of different sizes: means {mu1.shape} vs {mu2.shape}, covariances "
                          f"{sigma1.shape} vs {sigma2.shape}.")
-    root = _sqrtm_psd(sigma1)
-    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root @ sigma2 @ root), 0, None)).sum()
+    for name, x in (("mean", mu1), ("mean", mu2), ("covariance", sigma1), ("covariance", sigma2)):
+        if not np.isfinite(x).all():
+            raise ValueError(f"A {name} holds NaN/inf: the features were not finite (check the generator's output).")
+    cross = np.linalg.svd(_sqrtm_psd(sigma1) @ _sqrtm_psd(sigma2), compute_uv=False).sum()
     value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * cross)
     return max(value, 0.0)
 
 
-class FrechetDistance:
+class FrechetDistance(FeatureMetric):
     """Fréchet distance between the feature statistics of two image sets, for any feature model.
 
     The FID recipe with a feature model of your choice (no Inception
@@ -106,19 +68,9 @@ class FrechetDistance:
     ```
     """
 
-    def __init__(self, feature_model, batch_size: int = 500, resize: bool = False):
-        self.feature_model = feature_model
-        self.batch_size = int(batch_size)
-        self.resize = bool(resize)
-
-    def features(self, images) -> np.ndarray:
-        """Feature vectors ``(n, d)`` (float64) of the images."""
-        return _predict(self.feature_model, _as_model_input(images, self.feature_model, self.resize), self.batch_size,
-                        keys=("features",))
-
     def statistics(self, images) -> tuple[np.ndarray, np.ndarray]:
-        """``(mean, covariance)`` of the images' features."""
-        feats = self.features(images)
+        """``(mean, covariance)`` of the images' features (or of a feature array ``(n, d)``)."""
+        feats = self.as_features(images)
         if len(feats) < 2:
             raise ValueError("The Fréchet distance needs at least 2 images per set (thousands for a stable value).")
         return feats.mean(axis=0), np.atleast_2d(np.cov(feats, rowvar=False))
@@ -169,7 +121,7 @@ class ClassifierScore:
         self.std = None
 
     def probabilities(self, images) -> np.ndarray:
-        out = _predict(self.classifier, _as_model_input(images, self.classifier, self.resize), self.batch_size,
+        out = model_outputs(self.classifier, as_model_input(images, self.classifier, self.resize), self.batch_size,
                        keys=("probabilities", "logits"))
         if out.shape[1] < 2:
             raise ValueError("The classifier score needs one output per class (>= 2); got a single output.")
