@@ -11,7 +11,7 @@ project's Fashion-MNIST classifier whether they show what the caption names.
     python examples/text_to_image.py --smoke          # a tiny run, for the test suite
 
 Writes to --out: t2i.keras (the whole GAN; the vocabulary is inside, so
-`kgan generate-text "a pair of trousers" --model t2i.keras` works),
+`kgan generate-text t2i.keras "a pair of trousers"` works),
 held_out.png (captions beside their images) and interpolation.png.
 """
 

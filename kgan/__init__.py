@@ -10,6 +10,40 @@ gan.fit(dataset, epochs=10)
 
 import os as _os
 import sys as _sys
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+# The package face. `import kgan` imports all of it (and so TensorFlow), because
+# `keras.models.load_model` finds kgan's saved classes only once their modules are imported.
+_SUBMODULES = ("apps", "callbacks", "data", "distribute", "export", "latent", "layers", "losses", "metrics", "nets",
+               "pixels", "presets", "terms")
+
+# A literal list (not built from _SUBMODULES), so that static tools (ruff, the API docs) read it.
+__all__ = ["CorruptFileError", "DiskFullError", "GAN", "apps", "callbacks", "data", "distribute", "export", "latent",
+           "layers", "losses", "metrics", "nets", "pixels", "presets", "terms", "__version__"]
+
+from kgan._atomic import CorruptFileError, DiskFullError  # noqa: E402  (stdlib only: `kgan --help` stays fast)
+
+_loading = False  # True while _load runs: submodules importing each other must not restart it
+
+if _TYPE_CHECKING:  # what `_load` binds, spelled out for static tools (type checkers, the API docs)
+    from kgan import (
+        apps,
+        callbacks,
+        data,
+        distribute,
+        export,
+        latent,
+        layers,
+        losses,
+        metrics,
+        nets,
+        pixels,
+        presets,
+        terms,
+    )
+    from kgan.gan import GAN
 
 
 def _import_keras_quietly():
@@ -32,47 +66,65 @@ def _import_keras_quietly():
         _os.close(devnull)
 
 
-# Only for the `kgan` console script: its entry point imports this package, and so
-# TensorFlow, before cli.main can run, so the silencing has to happen here.
-if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "kgan":
-    _import_keras_quietly()
+def _load(quiet: bool = False) -> None:
+    """Import the package face: Keras, TensorFlow, every public submodule and `GAN`.
 
-import keras as _keras  # noqa: E402
+    ``quiet``: hide TensorFlow's start-up log lines (the ``kgan`` command, once its
+    arguments are read).
+    """
+    global _loading
+    if quiet and "tensorflow" not in _sys.modules:
+        _import_keras_quietly()
+    import importlib
 
-if _keras.backend.backend() != "tensorflow":  # train_step uses tf.GradientTape and tf.distribute
-    raise ImportError(
-        f"kgan needs Keras' TensorFlow backend, but KERAS_BACKEND is {_keras.backend.backend()!r}. "
-        "Set KERAS_BACKEND=tensorflow before importing keras."
-    )
+    import keras
 
-from kgan import (  # noqa: E402
-    apps,
-    callbacks,
-    data,
-    distribute,
-    export,
-    latent,
-    layers,
-    losses,
-    metrics,
-    nets,
-    pixels,
-    presets,
-    terms,
-)
-from kgan.gan import GAN  # noqa: E402
-
-__version__ = "0.1.0"
-
-__all__ = ["GAN", "apps", "callbacks", "data", "distribute", "export", "latent", "layers", "losses", "metrics", "nets",
-           "pixels", "presets", "terms", "__version__"]
+    if keras.backend.backend() != "tensorflow":  # train_step uses tf.GradientTape and tf.distribute
+        raise ImportError(
+            f"kgan needs Keras' TensorFlow backend, but KERAS_BACKEND is {keras.backend.backend()!r}. "
+            "Set KERAS_BACKEND=tensorflow before importing keras."
+        )
+    _loading = True
+    try:
+        for name in _SUBMODULES:
+            importlib.import_module(f"kgan.{name}")  # binds kgan.<name>
+        from kgan.gan import GAN
+    finally:
+        _loading = False
+    globals()["GAN"] = GAN
 
 
 def __getattr__(name):
+    # Reached only while the face is not loaded (the `kgan` command before it has read its
+    # arguments, so that `kgan --help` answers without TensorFlow): load it on first use.
+    import importlib
+
+    if name in _SUBMODULES:  # `from kgan import pixels` while the face loads, too: that module alone
+        module = importlib.import_module(f"kgan.{name}")
+        if not _loading:
+            _load()
+        return module
+    if name == "GAN":
+        _load()
+        return globals()["GAN"]
     # kgan.tuning needs the optional keras-tuner: imported on first use (`kgan.tuning.X`), so that
     # `import kgan` works without it and a missing keras-tuner is reported only to those who use it.
     if name == "tuning":
-        import importlib
-
         return importlib.import_module("kgan.tuning")
     raise AttributeError(f"module 'kgan' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__, "tuning"})
+
+
+def _started_as_command() -> bool:
+    """True when this import is the ``kgan`` console script's (or ``python -m kgan.cli``'s) own."""
+    program = _sys.argv[0] if _sys.argv else ""
+    return _os.path.basename(program) in ("kgan", "kgan.exe", "kgan-script.py") or program == "-m"
+
+
+# The console script imports this package before `kgan.cli.main` can read its arguments: it
+# loads the face itself, after parsing, so `kgan --help` and `--version` stay fast.
+if not _started_as_command():
+    _load()

@@ -115,7 +115,9 @@ def _check_dataset(gan, dataset):
             "least one full batch."
         ) from None
     x = first[0] if isinstance(first, (tuple, list)) else first
-    if isinstance(x, dict) or not hasattr(x, "shape"):
+    if isinstance(x, dict):
+        raise ValueError(_dict_batches_message(x))
+    if not hasattr(x, "shape"):
         return  # the step explains what it expects
     x = np.asarray(x)
     _check_batched(gan, x.shape)
@@ -247,10 +249,39 @@ def _check_sample_shape(gan, real) -> None:
         )
 
 
+def _dict_batches_message(batch) -> str:
+    keys = sorted(batch)
+    return (f"GAN.fit takes batches of real samples x, or (x, condition) pairs; the data yields dicts (keys: "
+            f"{keys}), as TensorFlow Datasets does. Turn it into scaled image batches with "
+            f"kgan.data.images(dataset, batch_size=64{', labels=True' if 'label' in keys else ''}), or map it: "
+            "dataset.map(lambda d: d['image']).")
+
+
+def check_latent_inputs(gan, inputs) -> None:
+    """``gan(inputs)``/``gan.predict(inputs)`` run G: refuse a batch shaped like D's input, not like z."""
+    z = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    want, d_shape = getattr(gan.latent, "shape", None), _nets.static_shape(gan.discriminator)
+    try:
+        got = tuple(z.shape)[1:]
+    except (AttributeError, TypeError, ValueError):
+        return
+    if want is None or isinstance(z, dict) or (len(got) == len(want) and all(
+            g is None or g == w for g, w in zip(got, want, strict=True))):
+        return
+    looks_real = d_shape is not None and len(got) == len(d_shape) - 1 and all(
+        w is None or w == g for g, w in zip(got, d_shape[1:], strict=True))
+    raise ValueError(
+        f"Calling the GAN (gan(z), gan.predict(z)) runs the generator on latent vectors of shape (n, "
+        f"{', '.join(map(str, want))}); got a batch of shape (n, {', '.join(map(str, got))})"
+        f"{', shaped like real samples' if looks_real else ''}. To score samples use gan.discriminate(x); to "
+        "draw samples use gan.generate(n) (or gan.predict(gan.latent.sample(n)))."
+    )
+
+
 def check_step_batch(gan, real, condition) -> None:
     """A batch inside ``train_step``/``test_step``: real samples of D's shape, a condition iff G takes one."""
     if isinstance(real, dict):
-        raise ValueError("GAN.fit expects batches of real samples x, or (x, condition) pairs; got a dict.")
+        raise ValueError(_dict_batches_message(real))
     if condition is None and _nets.is_conditional(gan.generator):
         raise ValueError(
             "This GAN's generator is conditional ([z, condition] inputs) but the data has no "

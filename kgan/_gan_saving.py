@@ -3,14 +3,23 @@
 Keras restores a custom ``compile`` signature only through ``get_compile_config`` /
 ``compile_from_config``, and saves neither a SeedGenerator's state nor a term's variables:
 this mixin covers all three, so ``gan.save("x.keras")`` and ``keras.models.load_model`` round-trip
-with both optimizers' state and continue the same random stream.
+with both optimizers' state and continue the same random stream. ``save``/``save_weights`` are
+atomic (`kgan._atomic`): a kill or a full disk mid-save leaves the previous file intact.
 """
 
 from __future__ import annotations
 
+import os
+
 import keras
 
-from kgan import _keras_private
+from kgan import _atomic, _keras_private
+
+
+def _local(filepath, suffix) -> bool:
+    """A local file path Keras would write in one piece (not hf://, gs://, a file object or a folder)."""
+    return isinstance(filepath, (str, os.PathLike)) and "://" not in os.fspath(filepath) and \
+        os.fspath(filepath).endswith(suffix)
 
 
 class SavingMixin:
@@ -78,9 +87,35 @@ class SavingMixin:
         for i, v in enumerate(variables):
             v.assign(store[str(i)])
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """``keras.Model.save``, made atomic: written to a hidden temporary ``.keras`` in the same
+        folder, then renamed. A kill or a full disk mid-save leaves the previous file as it was;
+        a disk too full for the save raises `kgan.DiskFullError` before anything is written.
+
+        ```python
+        gan.save("runs/x/gan.keras")      # runs/x/.gan.keras.tmp-<pid>-<id>.keras while writing
+        ```
+        """
+        if _local(filepath, ".keras") and zipped in (None, True) and (overwrite or not os.path.exists(filepath)):
+            _atomic.save_model(self, filepath, zipped=zipped, **kwargs)
+            return
+        super().save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """``keras.Model.save_weights``, atomic like `save` for a single ``.weights.h5`` file."""
+        if _local(filepath, ".weights.h5") and max_shard_size is None and (overwrite or not os.path.exists(filepath)):
+            _atomic.save_weights(self, filepath)
+            return
+        super().save_weights(filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
     @classmethod
     def from_file(cls, path, **kwargs):
-        """Load a GAN saved with ``gan.save(path)``; a clear error if it is something else."""
+        """Load a GAN saved with ``gan.save(path)``; a clear error if it is something else.
+
+        A truncated or non-zip ``.keras`` file raises `kgan.CorruptFileError` (a ValueError)
+        saying so, where Keras would say "File not found".
+        """
+        _atomic.check_keras_file(path)
         model = keras.models.load_model(path, **kwargs)
         if not isinstance(model, cls):
             raise TypeError(f"{path} holds a {type(model).__name__}, not a kgan GAN.")

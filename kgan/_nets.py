@@ -1,12 +1,15 @@
 """The ground floor under the engine: running networks and reading their shapes.
 
 Used by `kgan.gan`, the terms (through `kgan.terms.Step`), the data checks and the apps;
-imports nothing of kgan's, so anything may import it without a circle.
+imports nothing of kgan's but `kgan._keras_private` (which imports none), so anything may
+import it without a circle.
 """
 
 from __future__ import annotations
 
 import keras
+
+from kgan import _keras_private
 
 #: The names of D's outputs that InfoGAN's Q head writes and the mutual-information term reads.
 CONTINUOUS_MEAN = "cont_mean"
@@ -107,6 +110,68 @@ def discriminator_outputs(out, who: str = "discriminator") -> dict:
             "kgan's losses take logits)."
         )
     return outputs
+
+
+_PROBABILITIES = ("sigmoid", "softmax")
+_SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Identity, keras.layers.Permute)
+
+
+def _probability_name(layer):
+    """"sigmoid"/"softmax" when ``layer`` ends in one (Dense(..., activation=...), Activation, Softmax)."""
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax"
+    name = getattr(getattr(layer, "activation", None), "__name__", None)
+    return name if name in _PROBABILITIES else None
+
+
+def probability_output(model, key: str = "logits"):
+    """``(layer, "sigmoid" | "softmax")`` when ``model``'s logits output ends in one, else None.
+
+    Reads functional and Sequential models (walking back through reshaping layers and into
+    nested models); subclassed models are not inspected.
+    """
+    if isinstance(model, keras.Sequential):  # its last layers, whether built or not
+        for layer in reversed(model.layers):
+            if not isinstance(layer, _SHAPE_ONLY):
+                return _layer_probability(layer, key)
+        return None
+    out = symbolic_output(model)
+    tensor = out.get(key) if isinstance(out, dict) else out
+    for _ in range(16):  # a short walk back; nets rarely end in more reshaping layers
+        try:
+            layer, node_index, _ = _keras_private.keras_history(tensor)
+        except (AttributeError, TypeError, ValueError):
+            return None
+        if layer is model:
+            return None
+        if not isinstance(layer, _SHAPE_ONLY):
+            return _layer_probability(layer, key)
+        inputs = _keras_private.node_inputs(layer, node_index)
+        if len(inputs) != 1:
+            return None
+        tensor = inputs[0]
+    return None
+
+
+def _layer_probability(layer, key):
+    if isinstance(layer, keras.Model):
+        return probability_output(layer, key)
+    name = _probability_name(layer)
+    return None if name is None else (layer, name)
+
+
+def check_logits_activation(discriminator) -> None:
+    """Refuse a discriminator whose logits output ends in a sigmoid or softmax (as in keras.io examples)."""
+    found = probability_output(discriminator)
+    if found is not None:
+        layer, name = found
+        raise ValueError(
+            f"The discriminator's output layer {layer.name!r} applies a {name}, but kgan's losses take logits "
+            "(raw scores: they apply the sigmoid themselves, stably), so D's output would be squashed twice "
+            f"and training would go wrong without an error. Remove the activation: end D with "
+            f"keras.layers.Dense(1) (no activation). To keep a pretrained sigmoid D, append "
+            "kgan.layers.ProbabilityToLogit() (it clamps the probability and returns its logit)."
+        )
 
 
 def weight_penalties(net) -> list:

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from kgan import _data_checks, _keras_private, _nets, _replicas, presets
+from kgan import _data_checks, _gan_keras, _keras_private, _nets, _replicas, presets
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
 from kgan._checks import positive_int
@@ -28,19 +28,6 @@ __all__ = ["GAN"]
 DISCRIMINATOR, GENERATOR = terms_lib.DISCRIMINATOR, terms_lib.GENERATOR
 _METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake")
 INFOGAN_NETWORKS = presets.INFOGAN_NETWORKS  # where it was before kgan.presets
-
-
-def _uses_float16(net) -> bool:
-    """Whether a network computes in float16 (a mixed_float16 policy), so its gradients need loss scaling."""
-    return any(getattr(layer, "compute_dtype", None) == "float16" for layer in _keras_private.flatten_layers(net))
-
-
-def _with_loss_scaling(optimizer, net):
-    # Keras wraps only `model.optimizer` in a LossScaleOptimizer; a GAN keeps two of its own, and
-    # without scaling float16 gradients below ~6e-8 become 0 silently (KERAS-NOTES).
-    if _uses_float16(net) and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return keras.optimizers.LossScaleOptimizer(optimizer)
-    return optimizer
 
 
 @keras.saving.register_keras_serializable(package="kgan")
@@ -185,8 +172,8 @@ class GAN(SavingMixin, keras.Model):
                 "d_optimizer and g_optimizer are the same object. Keras optimizers bind to the "
                 "variables they first see: create one for each network."
             )
-        self.d_optimizer = _with_loss_scaling(self.d_optimizer, self.discriminator)
-        self.g_optimizer = _with_loss_scaling(self.g_optimizer, self.generator)
+        self.d_optimizer = _gan_keras.with_loss_scaling(self.d_optimizer, self.discriminator)
+        self.g_optimizer = _gan_keras.with_loss_scaling(self.g_optimizer, self.generator)
         self.loss_fn = losses_lib.get(loss)
         if isinstance(terms, terms_lib.Term):
             terms = [terms]
@@ -197,7 +184,7 @@ class GAN(SavingMixin, keras.Model):
             raise ValueError(f"Two metrics would share the name(s) {sorted(clashes)}: give the terms distinct name=...")
         self.d_steps, self.g_steps = d_steps, g_steps
         self._compile_kwargs = {k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile", "run_eagerly")}
-        super().compile(optimizer=None, loss=None, **kwargs)
+        super().compile(optimizer=None, loss=None, **{**kwargs, "auto_scale_loss": False})  # we scale per player
 
         self._build_networks()
         # Built here, not lazily, so that loading a saved GAN restores their slots (KERAS-NOTES);
@@ -229,6 +216,7 @@ class GAN(SavingMixin, keras.Model):
             symbolic = _nets.symbolic_output(self.discriminator)  # checked now rather than in the first step
             if symbolic is not None:
                 _nets.discriminator_outputs(symbolic)
+        _nets.check_logits_activation(self.discriminator)
         self.built = True
 
     def discriminator_output_keys(self) -> list[str] | None:
@@ -262,6 +250,16 @@ class GAN(SavingMixin, keras.Model):
         return int(ops.convert_to_numpy(self.g_optimizer.iterations)) // self.g_steps
 
     @property
+    def optimizer(self):
+        """Both players' optimizers behind one ``learning_rate`` (`kgan._gan_keras.PlayersOptimizer`), so
+        Keras' ``ReduceLROnPlateau``/``LearningRateScheduler`` work: setting it keeps the D/G ratio."""
+        return None if getattr(self, "d_optimizer", None) is None else _gan_keras.PlayersOptimizer(self)
+
+    @optimizer.setter
+    def optimizer(self, value):
+        _gan_keras.refuse_optimizer(value)
+
+    @property
     def metrics(self):
         return [
             self.d_loss_tracker,
@@ -273,7 +271,8 @@ class GAN(SavingMixin, keras.Model):
 
     # ------------------------------------------------------------------ forward passes
     def call(self, inputs, training=False):
-        """Generate from latent vectors: ``gan(z)`` or ``gan([z, condition])``."""
+        """Generate from latent vectors: ``gan(z)``, ``gan([z, condition])``, ``gan.predict(z)``."""
+        _data_checks.check_latent_inputs(self, inputs)
         return self.generator(inputs, training=training)
 
     def generate_from(self, z, condition=None, training=False, update_state=True):
@@ -342,16 +341,15 @@ class GAN(SavingMixin, keras.Model):
     def fit(self, x=None, *args, **kwargs):
         """``keras.Model.fit``; batches are real samples ``x`` or ``(x, condition)`` pairs.
 
-        Two GAN-minded differences: no warning about ``shuffle`` for a
-        ``tf.data`` pipeline (Keras never reshuffles one; shuffle it in the
-        pipeline), and a warning when ``steps_per_epoch`` is not a multiple of
-        ``steps_per_execution`` (Keras then runs whole blocks, so more updates
-        than asked for on an endless dataset).
+        GAN-minded differences: no warning about ``shuffle`` for a ``tf.data`` pipeline (shuffle
+        it in the pipeline); a warning when ``steps_per_epoch`` is not a multiple of
+        ``steps_per_execution`` (Keras runs whole blocks); Keras' callbacks are made GAN-aware
+        (``mode="auto"`` resolved for d_loss/g_loss/terms, ``TerminateOnNaN`` sees
+        ``loss = d_loss + g_loss``: `kgan._gan_keras`).
 
-        The data is checked before the first step (NumPy arrays whole, a
-        ``tf.data`` pipeline on its first batch): empty data, NaN or infinite
-        values, values outside the generator's output range (0-255 pixels for
-        a tanh generator) and batches too small for the networks' batch
+        The data is checked before the first step (NumPy arrays whole, a ``tf.data`` pipeline on
+        its first batch): empty data, NaN/inf, values outside the generator's output range (0-255
+        pixels for a tanh generator), TFDS dicts and batches too small for the networks' batch
         statistics raise a ``ValueError`` that says how to fix them.
         """
         if isinstance(x, tf.data.Dataset):
@@ -360,6 +358,7 @@ class GAN(SavingMixin, keras.Model):
             batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
             _data_checks.check_fit_data(self, x, batch_size=batch_size)
         _replicas.fit_execution_blocks(self, kwargs.get("steps_per_epoch"))
+        args, kwargs = _gan_keras.prepare_fit_arguments(self, args, kwargs)  # Keras' callbacks, GAN-aware
         return super().fit(x, *args, **kwargs)
 
     # ------------------------------------------------------------------ the step

@@ -48,6 +48,11 @@ _ALIASES = {
     "nsgan": "non_saturating",
     "wgan": "wasserstein",
     "lsgan": "least_squares",
+    # Keras' names for the losses that mean the same in a GAN (on logits: see `get`).
+    "binary_crossentropy": "non_saturating",
+    "bce": "non_saturating",
+    "mean_squared_error": "least_squares",
+    "mse": "least_squares",
 }
 
 
@@ -201,20 +206,64 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def _from_keras(loss) -> AdversarialLoss:
+    """The kgan loss a Keras loss means when D outputs logits, or a ValueError naming the one to use."""
+    kind = type(loss).__name__
+    config = loss.get_config()
+    if kind == "BinaryCrossentropy":
+        if not config.get("from_logits"):
+            raise ValueError(
+                "keras.losses.BinaryCrossentropy() expects probabilities (from_logits=False), but kgan's losses "
+                "take D's logits: end the discriminator with Dense(1) and no sigmoid, and pass "
+                "keras.losses.BinaryCrossentropy(from_logits=True) or loss='non_saturating' (the same)."
+            )
+        smoothing = float(config.get("label_smoothing") or 0.0)
+        if smoothing:
+            raise ValueError(
+                f"Keras' label_smoothing={smoothing:g} is two-sided (targets {1 - smoothing / 2:g} and "
+                f"{smoothing / 2:g}); GANs smooth the real target only (Salimans et al. 2016). Pass "
+                f"loss=kgan.losses.NonSaturating(label_smoothing={smoothing / 2:g}): real target "
+                f"{1 - smoothing / 2:g}, fake target 0."
+            )
+        return NonSaturating()
+    if kind == "Hinge":
+        return Hinge()
+    if kind == "MeanSquaredError":
+        return LeastSquares()
+    raise ValueError(
+        f"keras.losses.{kind} has no kgan adversarial loss of the same meaning. Pass one of "
+        f"{', '.join(names())} by name (BinaryCrossentropy(from_logits=True) is 'non_saturating', Hinge "
+        "'hinge', MeanSquaredError 'least_squares'), or subclass kgan.losses.AdversarialLoss."
+    )
+
+
 def get(identifier) -> AdversarialLoss:
-    """Return a loss object from a name, a config dict, or a loss object.
+    """Return a loss object from a name, a config dict, a loss object or a Keras loss.
 
     Names are case-insensitive and accept dashes (``"least-squares"``) and
-    the aliases ``gan``, ``vanilla``, ``nsgan``, ``wgan`` and ``lsgan``.
+    the aliases ``gan``, ``vanilla``, ``nsgan``, ``wgan``, ``lsgan`` and
+    Keras' ``binary_crossentropy``/``bce`` (non-saturating) and
+    ``mean_squared_error``/``mse`` (least squares). Keras loss objects map
+    where they mean the same on D's logits:
+
+    ```python
+    kgan.losses.get(keras.losses.BinaryCrossentropy(from_logits=True))  # NonSaturating()
+    kgan.losses.get(keras.losses.Hinge())                               # Hinge()
+    kgan.losses.get(keras.losses.MeanSquaredError())                    # LeastSquares() (LSGAN, 0/1 targets)
+    ```
 
     Raises:
-        ValueError: for an unknown name; the message lists the valid ones.
+        ValueError: for an unknown name, or a Keras loss with no kgan
+            equivalent (``from_logits=False``, two-sided label smoothing,
+            other classes); the message names the kgan loss to use.
         TypeError: for anything that is not a name, dict or loss object.
     """
     if identifier is None:
         return NonSaturating()
     if isinstance(identifier, AdversarialLoss):
         return identifier
+    if isinstance(identifier, keras.losses.Loss):
+        return _from_keras(identifier)
     if isinstance(identifier, str):
         key = identifier.strip().lower().replace("-", "_").replace(" ", "_")
         key = _ALIASES.get(key, key)
@@ -230,7 +279,11 @@ def get(identifier) -> AdversarialLoss:
         if not isinstance(obj, AdversarialLoss):
             raise TypeError(f"Config {identifier!r} does not describe a kgan.losses.AdversarialLoss.")
         return obj
+    hint = ""
+    if callable(identifier) and getattr(identifier, "__module__", "").startswith("keras"):
+        hint = (f" For Keras' {getattr(identifier, '__name__', 'loss')} function pass its class "
+                "(keras.losses.BinaryCrossentropy(from_logits=True)) or a kgan name.")
     raise TypeError(
-        f"loss must be a name such as 'non_saturating', or a "
-        f"kgan.losses.AdversarialLoss; got {type(identifier).__name__}: {identifier!r}."
+        f"loss must be a name such as 'non_saturating', a kgan.losses.AdversarialLoss or a Keras loss "
+        f"object; got {type(identifier).__name__}: {identifier!r}.{hint}"
     )

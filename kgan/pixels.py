@@ -14,11 +14,13 @@ png = pixels.save_png("grid.png", pixels.image_grid(gan.generate(16, seed=0)))
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
-__all__ = ["as_model_range", "from_uint8", "image_grid", "save_png", "tensor_from_uint8", "tensor_to_uint8", "to_uint8"]
+from kgan import _atomic
+
+__all__ = ["as_model_range", "enlarge", "figure", "from_uint8", "image_grid", "save_png", "tensor_from_uint8",
+           "tensor_to_uint8", "to_uint8"]
 
 
 def to_uint8(images) -> np.ndarray:
@@ -93,6 +95,89 @@ def image_grid(images, cols: int | None = None, pad: int = 2, pad_value: int = 2
     return out
 
 
+def enlarge(images, min_size: int = 64) -> np.ndarray:
+    """Repeat pixels (nearest neighbour) by the smallest whole factor that makes images ``min_size`` px or more.
+
+    The factor is taken on the shorter side; images already that large are returned
+    as they are. Works on one image ``(h, w[, c])`` or a batch ``(n, h, w, c)``; keeps
+    the dtype (no new pixel values: an enlarged figure shows exactly the pixels).
+
+    ```python
+    pixels.enlarge(np.zeros((16, 28, 28, 1)), 64).shape     # (16, 84, 84, 1): factor 3
+    ```
+    """
+    images = np.asarray(images)
+    if images.ndim not in (2, 3, 4):
+        raise ValueError(f"Expected an image (h, w[, c]) or a batch (n, h, w, c), got shape {images.shape}.")
+    rows, cols = (1, 2) if images.ndim == 4 else (0, 1)
+    factor = max(1, math.ceil(int(min_size) / max(1, min(images.shape[rows], images.shape[cols]))))
+    if factor == 1:
+        return images
+    return np.repeat(np.repeat(images, factor, axis=rows), factor, axis=cols)
+
+
+def figure(images, cols: int | None = None, *, col_labels=None, row_labels=None, min_cell: int = 64,
+           pad: int = 2) -> np.ndarray:
+    """A readable uint8 figure: `image_grid` of the images enlarged to ``min_cell`` px, with labels.
+
+    ``col_labels`` are written above the columns ("masked", "filled", ...) and
+    ``row_labels`` left of the rows; the grid's pixels are exactly the enlarged images
+    (the labels go in margins of their own). For `save_png`.
+
+    ```python
+    png = pixels.figure(np.stack([masked, filled, original], 1).reshape(-1, 28, 28, 1), cols=3,
+                        col_labels=["masked", "filled", "original"])
+    pixels.save_png("inpainting.png", png)
+    ```
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"Expected a batch of images (n, h, w[, c]), got shape {images.shape}.")
+    n = len(images)
+    cols = int(cols or math.ceil(math.sqrt(n)))
+    big = enlarge(images, min_cell)
+    grid = image_grid(big, cols=cols, pad=pad)
+    cell_h, cell_w = big.shape[1:3]
+    if row_labels:
+        centres = [pad + r * (cell_h + pad) + cell_h / 2 for r in range(len(row_labels))]
+        width = 12 + 7 * max(len(str(label)) for label in row_labels)
+        margin = _text_strip(row_labels, centres, (grid.shape[0], width), grid.shape[-1], vertical=True)
+        grid = np.concatenate([margin, grid], axis=1)
+    if col_labels:
+        offset = grid.shape[1] - (cols * (cell_w + pad) + pad)  # the row labels' margin
+        centres = [offset + pad + k * (cell_w + pad) + cell_w / 2 for k in range(len(col_labels))]
+        header = _text_strip(col_labels, centres, (20, grid.shape[1]), grid.shape[-1], vertical=False)
+        grid = np.concatenate([header, grid], axis=0)
+    return grid
+
+
+def _text_strip(labels, centres, shape, channels, vertical) -> np.ndarray:
+    """A white ``shape`` (height, width) uint8 strip with each label centred at its pixel position."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    height, width = shape
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
+    for label, centre in zip(labels, centres, strict=False):
+        if vertical:  # row labels: centred on the row, right-aligned against the grid
+            fig.text(1 - 6 / width, 1 - centre / height, str(label), ha="right", va="center", fontsize=8)
+        else:
+            fig.text(centre / width, 0.5, str(label), ha="center", va="center", fontsize=8)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    strip = np.full((height, width, 3), 255, np.uint8)  # the canvas may round a pixel off either way
+    h, w = min(height, rgb.shape[0]), min(width, rgb.shape[1])
+    strip[:h, :w] = rgb[:h, :w]
+    if channels == 1:
+        return strip.mean(axis=-1, keepdims=True).round().astype(np.uint8)
+    if channels == 4:
+        return np.concatenate([strip, np.full((height, width, 1), 255, np.uint8)], axis=-1)
+    return strip
+
+
 def save_png(path: str, image) -> str:
     """Write an ``(H, W, C)`` uint8 image (or a [-1, 1] float image) as PNG; creates folders.
 
@@ -106,13 +191,6 @@ def save_png(path: str, image) -> str:
         image = image[..., None]
     if image.dtype != np.uint8:
         image = to_uint8(image)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    partial = os.path.join(folder, f".{os.path.basename(path)}.partial-{os.getpid()}")
-    try:
-        tf.io.write_file(partial, tf.io.encode_png(image))
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    with _atomic.atomic_path(path) as tmp:  # folders created; a kill leaves the previous PNG
+        tf.io.write_file(tmp, tf.io.encode_png(image))
     return path

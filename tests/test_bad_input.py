@@ -286,6 +286,13 @@ IN_TRAINING = {"nan-in-a-later-batch"}
 # Entries whose test needs a fresh process and lives beside its feature: id -> (file, test).
 ELSEWHERE = {
     "missing-keras-tuner": ("test_tuning.py", "test_import_kgan_needs_no_keras_tuner_and_tuning_says_how_to_install"),
+    "sigmoid-discriminator": ("test_keras_native.py", "test_a_discriminator_ending_in_sigmoid_or_softmax_is_refused_at_compile"),
+    "keras-loss-without-equivalent": ("test_keras_native.py", "test_keras_losses_without_an_equivalent_name_the_kgan_loss"),
+    "predict-on-real-samples": ("test_keras_native.py", "test_predict_on_real_samples_points_to_discriminate_and_generate"),
+    "tfds-dicts-to-fit": ("test_keras_native.py", "test_fit_on_tfds_dicts_says_to_use_kgan_data_images"),
+    "lr-callback-on-schedule": ("test_keras_callbacks.py", "test_learning_rate_callbacks_say_why_a_schedule_cannot_be_set"),
+    "disk-full": ("test_atomic_saves.py", "test_low_free_space_is_refused_before_writing"),
+    "corrupt-keras-file": ("test_atomic_saves.py", "test_corrupt_keras_file_is_called_corrupt"),
 }
 
 

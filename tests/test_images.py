@@ -249,7 +249,7 @@ def test_sample_grid_writes_pngs_of_the_right_size(tmp_path):
     names = sorted(os.listdir(tmp_path / "grids"))
     assert names == ["epoch_000.png", "epoch_001.png", "epoch_002.png"]
     png = tf.io.decode_png(tf.io.read_file(str(tmp_path / "grids" / "epoch_002.png"))).numpy()
-    assert png.shape == (4 * 28 + 5 * 2, 4 * 28 + 5 * 2, 1)  # 4x4 cells, 2-pixel padding
+    assert png.shape == (4 * 84 + 5 * 2, 4 * 84 + 5 * 2, 1)  # 4x4 cells enlarged x3 (min_cell 64), 2-pixel padding
     assert os.listdir(tmp_path / "tb")  # a TensorBoard event file
     # The same seed draws the same latent batch: rendering twice gives the same picture.
     first = tf.io.read_file(grid.render(7)).numpy()

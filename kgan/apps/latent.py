@@ -20,7 +20,7 @@ import numpy as np
 
 from kgan import pixels
 
-__all__ = ["ArithmeticResult", "code_traversal", "codes_by_class", "interpolate", "interpolation_strip", "slerp", "vector_arithmetic"]
+__all__ = ["ArithmeticResult", "code_traversal", "code_traversal_figure", "codes_by_class", "interpolate", "interpolation_strip", "slerp", "vector_arithmetic"]
 
 METHODS = ("linear", "slerp")
 
@@ -195,8 +195,32 @@ def code_traversal(gan, categorical: int = 0, continuous: int | None = 0, steps:
             column, a fixed random value).
         steps: columns.
 
-    Returns a uint8 image ``(H, W, C)``; rows x columns = K x steps.
+    Returns a uint8 image ``(H, W, C)``; rows x columns = K x steps. For a file to
+    look at, `code_traversal_figure` enlarges and labels the same picture.
     """
+    images, values, _ = _traversal(gan, categorical, continuous, steps, span, seed)
+    return pixels.image_grid(images, cols=len(values))
+
+
+def code_traversal_figure(gan, categorical: int = 0, continuous: int | None = 0, steps: int = 9, span=(-2.0, 2.0),
+                          seed: int = 0, min_cell: int = 64) -> np.ndarray:
+    """`code_traversal` as a readable figure: cells of ``min_cell`` px or more, rows and columns labelled.
+
+    Rows are labelled with the categorical code's value (``cat0=3``), columns with the
+    continuous code's (``c0=-2.0``).
+
+    ```python
+    kgan.pixels.save_png("traversal.png", latent.code_traversal_figure(gan, categorical=0, continuous=0))
+    ```
+    """
+    images, values, k = _traversal(gan, categorical, continuous, steps, span, seed)
+    cols = [f"c{continuous}={v:+.1f}" for v in values] if values[0] is not None else None
+    return pixels.figure(images, cols=len(values), col_labels=cols, row_labels=[f"cat{categorical}={c}" for c in range(k)],
+                         min_cell=min_cell)
+
+
+def _traversal(gan, categorical, continuous, steps, span, seed):
+    """The decoded traversal images (rows x columns, row-major), the column values and the row count."""
     from kgan.latent import InfoCode
 
     code = gan.latent
@@ -221,4 +245,4 @@ def code_traversal(gan, categorical: int = 0, continuous: int | None = 0, steps:
             if v is not None:
                 z[cont_start + continuous] = v
             rows.append(z)
-    return pixels.image_grid(_decode(gan, np.stack(rows)), cols=len(values))
+    return _decode(gan, np.stack(rows)), list(values), k

@@ -45,6 +45,7 @@ __all__ = [
     "SCALES",
     "bicubic",
     "build",
+    "comparison_figure",
     "downscale",
     "evaluate",
     "fashion_mnist_features",
@@ -101,6 +102,44 @@ def bicubic(low_res, scale: int) -> np.ndarray:
     scale = _check_scale(scale)
     h, w = low_res.shape[1:3]
     return np.clip(tf.image.resize(low_res, (h * scale, w * scale), method="bicubic").numpy(), -1.0, 1.0)
+
+
+def comparison_figure(low_res, super_res, high_res=None, max_rows: int = 8, min_cell: int = 64) -> np.ndarray:
+    """A labelled uint8 figure, one row per image: LR | bicubic | SR [| HR].
+
+    LR is shown enlarged by pixel repetition (what the model was given), bicubic is
+    the classic baseline from the same LR, SR the model's answer and HR the original
+    when known. Cells are enlarged to at least ``min_cell`` pixels (`kgan.pixels.figure`).
+
+    ```python
+    small = sr.downscale(hr[:8], 4)
+    png = sr.comparison_figure(small, kgan.apps.super_resolve(gan, small), hr[:8])
+    kgan.pixels.save_png("sr.png", png)
+    ```
+    """
+    low, _ = _as_images(low_res, "low-resolution images")
+    high_sr, _ = _as_images(super_res, "super-resolved images")
+    k = min(len(low), len(high_sr), int(max_rows))
+    scale = high_sr.shape[1] // low.shape[1]
+    if scale < 1 or high_sr.shape[1:3] != (low.shape[1] * scale, low.shape[2] * scale):
+        raise ValueError(f"super_res {high_sr.shape[1:3]} is not a whole multiple of low_res {low.shape[1:3]}: "
+                         "pass the model's input and output.")
+    columns = {"LR": pixels.enlarge(low[:k], high_sr.shape[1]),
+               "bicubic": np.clip(_resize(low[:k], high_sr.shape[1:3], "bicubic"), -1.0, 1.0),
+               "SR": high_sr[:k]}
+    if high_res is not None:
+        hr, _ = _as_images(high_res, "high-resolution images")
+        if hr.shape[1:] != high_sr.shape[1:]:
+            raise ValueError(f"high_res images are {hr.shape[1:]}, the super-resolved ones {high_sr.shape[1:]}.")
+        columns["HR"] = hr[:k]
+    tiles = np.stack(list(columns.values()), axis=1).reshape(-1, *high_sr.shape[1:])
+    return pixels.figure(tiles, cols=len(columns), col_labels=list(columns), min_cell=min_cell)
+
+
+def _resize(images, size, method):
+    import tensorflow as tf
+
+    return tf.image.resize(images, size, method=method).numpy()
 
 
 def fashion_mnist_features(classifier=None) -> keras.Model:

@@ -30,6 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgan import _atomic
 from kgan import latent as latent_lib
 from kgan._checks import positive_int
 from kgan.gan import GAN
@@ -286,9 +287,7 @@ def caption_figure(captions, images, path, title: str | None = None, dpi: int = 
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout(pad=0.2, h_pad=0.1, w_pad=0.3)
-    import os
-
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+    with _atomic.atomic_path(path) as tmp:  # creates the folder; a kill leaves the previous figure whole
+        fig.savefig(tmp, dpi=dpi)
     plt.close(fig)
     return str(path)

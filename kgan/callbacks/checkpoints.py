@@ -1,7 +1,9 @@
 """Checkpoint callbacks: Keras' ModelCheckpoint and BackupAndRestore, made safe for GANs.
 
-Neither ever writes NaN/inf weights; ``BackupAndRestore`` also resumes a killed
-run exactly where its last backup left it, mid-epoch included. Both reach the
+Neither ever writes NaN/inf weights, and both write atomically (a temporary file, then a
+rename): a kill or a full disk mid-save leaves the previous checkpoint whole, and a full disk
+is a warning, not the end of the run. ``BackupAndRestore`` also resumes a killed run exactly
+where its last backup left it, mid-epoch included. Both reach the
 Keras-private hooks they extend through ``kgan._keras_private``.
 
 ```python
@@ -13,12 +15,13 @@ gan.fit(ds, epochs=20, callbacks=[kgan.callbacks.DivergenceGuard(), backup, ckpt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import warnings
 
-from kgan import _keras_private
+from kgan import _atomic, _keras_private
 from kgan.callbacks._state import training_steps
 from kgan.callbacks.guard import non_finite_variables
 
@@ -38,6 +41,11 @@ class ModelCheckpoint(_keras_private.ModelCheckpointHooks):
     gan.fit(ds, epochs=10, callbacks=[kgan.callbacks.DivergenceGuard(), ckpt])
     ```
     Put it after a `DivergenceGuard`: the guard restores good weights first.
+
+    Each file is written to a hidden temporary name beside it and then renamed, so a kill
+    mid-save never leaves a half-written checkpoint under a real name (nor destroys the one
+    it replaces). A disk too full for a save skips it with a warning (``skipped`` counts it
+    too) and training goes on.
     """
 
     def __init__(self, filepath, **kwargs):
@@ -53,7 +61,26 @@ class ModelCheckpoint(_keras_private.ModelCheckpointHooks):
                 f"{len(bad)} variable(s) hold NaN/inf ({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}). "
                 "Training diverged; add kgan.callbacks.DivergenceGuard before this callback.", stacklevel=3)
             return
-        super().save_checkpoint(epoch, batch, logs)
+        try:
+            with _atomic_saves(self.model):  # Keras calls model.save/save_weights: make both atomic
+                super().save_checkpoint(epoch, batch, logs)
+        except _atomic.DiskFullError as err:
+            self.skipped += 1
+            warnings.warn(f"kgan.callbacks.ModelCheckpoint: {err}", stacklevel=3)
+
+
+@contextlib.contextmanager
+def _atomic_saves(model):
+    """Route ``model.save``/``model.save_weights`` through `kgan._atomic` for the duration (any
+    keras.Model, not only a GAN, whose own methods are atomic already)."""
+    model.save = lambda filepath, overwrite=True, **kw: _atomic.save_model(model, filepath, **kw)
+    model.save_weights = lambda filepath, overwrite=True, **kw: (
+        _atomic.save_weights(model, filepath, **kw) if str(filepath).endswith(".weights.h5") and
+        kw.get("max_shard_size") is None else type(model).save_weights(model, filepath, overwrite, **kw))
+    try:
+        yield
+    finally:
+        del model.save, model.save_weights
 
 
 class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
@@ -70,6 +97,8 @@ class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
     * a backup is written to a temporary file and renamed, with the training
       position stored inside the weights file, so a kill during a save
       leaves the previous backup intact and never a weights/epoch mismatch;
+      a disk too full for a backup skips it with a warning (the previous
+      backup stays) instead of crashing inside h5py;
     * a backup is never written with NaN/inf weights (a warning instead);
     * a run resumed in a later epoch records that epoch in its own backups
       (Keras would write epoch 0 until the first epoch end).
@@ -218,27 +247,36 @@ class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
             warnings.warn(f"kgan.callbacks.BackupAndRestore: not backing up: {len(bad)} variable(s) hold NaN/inf "
                           f"({', '.join(bad[:3])}); the previous backup stays.", stacklevel=3)
             return
+        try:
+            self._write_backup()
+        except _atomic.DiskFullError as err:
+            self.skipped_backups += 1
+            warnings.warn(f"kgan.callbacks.BackupAndRestore: not backing up: {err}", stacklevel=3)
+
+    def _write_backup(self):
+        import h5py
+        import keras
+
         os.makedirs(self.backup_dir, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # left by a kill in kgan <= 0.1's non-atomic backup
+            os.remove(os.path.join(self.backup_dir, "incoming.weights.h5"))
         if self.double_checkpoint:
             for path, previous in ((self.weights_path, self.previous_weights_path),
                                    (self.metadata_path, self.previous_metadata_path)):
                 if os.path.exists(path):
-                    shutil.copyfile(path, previous)
+                    with _atomic.atomic_path(previous, need=os.path.getsize(path)) as tmp:
+                        shutil.copyfile(path, tmp)
         model = self.model
         position = {"epoch": self.current_epoch, "batches_done": self._batches_done, "step": training_steps(model)}
         # Write-then-rename: a kill during the save leaves the old backup whole. The position
         # travels inside the weights file, so weights and position can never disagree.
-        incoming = os.path.join(self.backup_dir, "incoming.weights.h5")
-        model.save_weights(incoming, overwrite=True)
-        import h5py
-
-        with h5py.File(incoming, "a") as f:
-            f.attrs[self._METADATA_ATTR] = json.dumps(position)
-        os.replace(incoming, self.weights_path)
-        incoming = self.metadata_path + ".incoming"
-        with open(incoming, "w") as f:  # for keras.callbacks.BackupAndRestore readers
-            json.dump({"epoch": self.current_epoch, "batch": self.last_batch_seen}, f)
-        os.replace(incoming, self.metadata_path)
+        with _atomic.atomic_path(self.weights_path, need=_atomic.bytes_needed(model, self.weights_path)) as tmp:
+            keras.saving.save_weights(model, tmp)
+            with h5py.File(tmp, "a") as f:
+                f.attrs[self._METADATA_ATTR] = json.dumps(position)
+        _keras_private.cache_saving_skipsets()  # Keras 3.15 leaks ~70 KB per optimizer per save otherwise
+        _atomic.atomic_write_text(  # for keras.callbacks.BackupAndRestore readers
+            self.metadata_path, json.dumps({"epoch": self.current_epoch, "batch": self.last_batch_seen}))
 
     def on_train_end(self, logs=None):
         self._uninstall_skip()

@@ -15,6 +15,8 @@ images = ema.generate(16, seed=0)
 from __future__ import annotations
 
 import os
+import re
+import warnings
 
 import keras
 import numpy as np
@@ -25,6 +27,8 @@ from kgan._checks import positive_int
 
 __all__ = ["GeneratorEMA", "SampleGrid"]
 
+_GRID_NAME = re.compile(r"epoch_\d{3,}\.png")
+
 
 class SampleGrid(keras.callbacks.Callback):
     """Render a fixed latent batch as a PNG grid before training and after every epoch.
@@ -33,6 +37,14 @@ class SampleGrid(keras.callbacks.Callback):
     show how the generator's answer to one question changes as it trains:
     ``out_dir/epoch_000.png`` (untrained), ``epoch_001.png``, ... With
     ``log_dir`` the grids also go to TensorBoard (``samples`` image summary).
+
+    Small images are enlarged (nearest neighbour, by a whole factor) so that each
+    cell is at least ``min_cell`` pixels: a grid of 28x28 images is readable.
+
+    A fresh run (a GAN that has not trained yet) into a folder that holds
+    ``epoch_*.png`` from an earlier run removes them first, with a warning, so
+    the folder never mixes two runs. A resumed run (``BackupAndRestore``) or a
+    second ``fit`` keeps the grids it continues and their numbering.
 
     ```python
     gan.fit(ds, epochs=10, callbacks=[kgan.callbacks.SampleGrid("runs/fmnist", n=64)])
@@ -46,15 +58,17 @@ class SampleGrid(keras.callbacks.Callback):
         cols: images per row (default: a square).
         condition: for conditional GANs, ``n`` conditions (labels, ...).
         log_dir: a TensorBoard log folder, or None.
+        min_cell: smallest cell side in pixels (1: the images' own size).
     """
 
     def __init__(self, out_dir, n: int = 64, seed: int = 0, every: int = 1, cols: int | None = None,
-                 condition=None, log_dir=None):
+                 condition=None, log_dir=None, min_cell: int = 64):
         super().__init__()
         self.out_dir = os.fspath(out_dir)
         self.n = positive_int(n, "n")
         self.every = positive_int(every, "every")
         self.seed, self.cols, self.condition, self.log_dir = int(seed), cols, condition, log_dir
+        self.min_cell = positive_int(min_cell, "min_cell")
         if log_dir is not None:
             try:
                 import tensorboard  # noqa: F401 - tf.summary.image needs it
@@ -65,7 +79,7 @@ class SampleGrid(keras.callbacks.Callback):
             raise ValueError(f"SampleGrid got {len(condition)} conditions for n={self.n} images: pass one per image.")
         self.paths: list[str] = []
         self._writer = None
-        self._last_epoch, self._offset = 0, None
+        self._last_epoch, self._offset, self._first_epoch = 0, None, False
 
     def _check_model(self):
         if not hasattr(self.model, "generate"):
@@ -75,7 +89,7 @@ class SampleGrid(keras.callbacks.Callback):
         """Write the grid for ``epoch`` (0 = before training) and return its path."""
         self._check_model()
         images = self.model.generate(self.n, seed=self.seed, condition=self.condition)
-        grid = pixels.image_grid(images, cols=self.cols)
+        grid = pixels.image_grid(pixels.enlarge(images, self.min_cell), cols=self.cols)
         path = pixels.save_png(os.path.join(self.out_dir, f"epoch_{epoch:03d}.png"), grid)
         self.paths.append(path)
         if self.log_dir is not None:
@@ -91,8 +105,32 @@ class SampleGrid(keras.callbacks.Callback):
         # earlier grids (epoch_000 is the untrained generator, drawn once); a resumed run
         # (initial_epoch, BackupAndRestore) already gets absolute epoch numbers from Keras.
         self._offset = None
-        if self._last_epoch == 0 and not os.path.exists(os.path.join(self.out_dir, "epoch_000.png")):
+        self._first_epoch = self._last_epoch == 0 and not self.paths
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # Decided here, not in on_train_begin: by now every callback's on_train_begin has run, so
+        # a BackupAndRestore anywhere in the list has restored the weights and the step count.
+        if not self._first_epoch:
+            return
+        self._first_epoch = False
+        if getattr(self.model, "steps", None) == 0:  # a fresh run: nothing trained, nothing resumed
+            stale = self.stale_grids()
+            for path in stale:
+                os.remove(path)
+            if stale:
+                warnings.warn(f"SampleGrid: removed {len(stale)} epoch_*.png of an earlier run from {self.out_dir}; "
+                              "this run's grids replace them (give another folder to keep them).", stacklevel=2)
             self.render(0)
+        elif not os.path.exists(os.path.join(self.out_dir, "epoch_000.png")):
+            self.render(0)
+
+    def stale_grids(self) -> list[str]:
+        """The ``epoch_NNN.png`` files in ``out_dir`` (a fresh run removes them before its first grid)."""
+        try:
+            names = os.listdir(self.out_dir)
+        except FileNotFoundError:
+            return []
+        return sorted(os.path.join(self.out_dir, name) for name in names if _GRID_NAME.fullmatch(name))
 
     def on_epoch_end(self, epoch, logs=None):
         if self._offset is None:

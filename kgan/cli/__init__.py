@@ -23,12 +23,14 @@
                                 gaussian-1d: [--mu M] [--sigma S] [--steps-per-epoch N]
                                 dcgan: [--data D] [--limit N] [--batch-size B] [--width W]
                                        [--latent-dim D] [--image-size 28|32|64] [--eval-n N]
-    kgan upscale MODEL INPUT(.png|.npy) --out OUT(.png|.npy) [--batch-size B]
+    kgan upscale MODEL INPUT(.png|.npy) --out OUT(.png|.npy) [--batch-size B] [--figure F.png]
     kgan inpaint MODEL IMAGE(.png|.npy) --out OUT.png [--mask center|random|MASK_FILE] [--figure F.png]
                  [--npy OUT.npy] [--steps N] [--restarts R] [--perceptual-weight L]
-                 [--blend poisson|paste] [--seed K]
-    kgan generate-text CAPTION [CAPTION ...] --model M.keras [--out grid.png] [--n N] [--seed K]
-                       [--figure F.png]
+                 [--blend poisson|paste] [--seed K] [--quiet]
+    kgan train, tune, inpaint: a live progress bar on a terminal; one line per epoch (no ANSI codes)
+                 when the output is a file or a pipe; none with --quiet
+    kgan generate-text MODEL CAPTION [CAPTION ...] [--out grid.png] [--n N] [--seed K] [--figure F.png]
+                       (the old `CAPTION ... --model MODEL` still works, with a deprecation warning)
 """
 
 from __future__ import annotations
@@ -62,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Entry point of the ``kgan`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help, --version and usage errors end here, before TensorFlow loads
+    if getattr(args, "check", None) is not None:  # a command's checks across its arguments (exit 2)
+        args.check(args)
+    import kgan
+
+    kgan._load(quiet=True)  # the face the handlers use (a no-op when already loaded)
     try:  # arguments are fully checked by the parser: anything raised below is reported as is
         return args.handler(args)
     except KeyboardInterrupt:

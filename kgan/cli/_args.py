@@ -24,6 +24,27 @@ def fail(message: str) -> int:
     return 1
 
 
+def is_terminal(stream=None) -> bool:
+    """Whether ``stream`` (default: stdout, where Keras' progress bar writes) is a terminal."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed file
+        return False
+
+
+def progress_verbose(args) -> int:
+    """The ``verbose`` a long command passes to ``fit`` (and kgan's own progress bars).
+
+    0 with ``--quiet``; 1, Keras' live progress bar, on a terminal; 2, one plain line
+    per epoch, when the output goes to a file or a pipe: the bar's ANSI colour codes
+    and carriage returns have no place in a log file.
+    """
+    if getattr(args, "quiet", False):
+        return 0
+    return 1 if is_terminal() else 2
+
+
 def int_between(low, high=None):
     """An argparse type for integers in [low, high)."""
 

@@ -14,14 +14,15 @@ import functools
 
 from kgan.cli._args import fail, positive_int
 
+# kgan.distribute.NAMES, spelled out so that building the parser imports no TensorFlow (a test checks they agree).
+STRATEGIES = ("default", "mirrored", "multi-worker")
+
 
 def add_options(*parsers) -> None:
     """Add the options to each training parser and wrap its handler."""
-    from kgan import distribute
-
     for parser in parsers:
         group = parser.add_argument_group("devices and reproducibility (see docs/distributed.md, docs/reproducibility.md)")
-        group.add_argument("--strategy", choices=distribute.NAMES, default="default",
+        group.add_argument("--strategy", choices=STRATEGIES, default="default",
                            help="'mirrored': one replica per local GPU; 'multi-worker': the cluster in TF_CONFIG "
                                 "(run the same command on every worker); the batch size is the global batch "
                                 "(default: 'default', one device)")

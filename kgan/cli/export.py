@@ -43,12 +43,14 @@ def run(args) -> int:
     import keras
 
     import kgan  # noqa: F401  (registers kgan's classes, so that gan.keras files load)
+    from kgan import _atomic
     from kgan import export as export_lib
 
     path = Path(args.model)
     if not path.exists():
         return fail(f"no such model file: {path}")
     try:
+        _atomic.check_keras_file(path)  # a truncated file: "corrupt", not Keras' "File not found"
         model = keras.models.load_model(path)
     except (ValueError, TypeError, OSError) as err:
         return fail(f"cannot load {path}: {err}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kgan.cli._args import existing_file, fail, file_name, int_between, non_negative_float
+from kgan.cli._args import existing_file, fail, file_name, int_between, non_negative_float, progress_verbose
 
 IMAGE_SUFFIXES = (".png", ".npy")
 
@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
     inpaint.add_argument("--out", required=True, type=file_name(".png"),
                          help="PNG of the inpainted image (a grid for a batch)")
     inpaint.add_argument("--figure", type=file_name(".png"), default=None,
-                         help="also write a PNG with one row per image: masked input | G(z) | blended")
+                         help="also write a labelled PNG with one row per image: masked | G(z) | filled")
     inpaint.add_argument("--npy", type=file_name(".npy"), default=None,
                          help="also write the inpainted images as .npy (float32, [-1, 1], NHWC)")
     inpaint.add_argument("--steps", type=int_between(1), default=1000, help="Adam steps on z (default 1000)")
@@ -40,6 +40,8 @@ def add_parser(commands) -> None:
                          help="poisson (default) or paste (copy G(z) into the hole as is)")
     inpaint.add_argument("--seed", type=int_between(0, 2**31), default=0,
                          help="seed of the starting codes and of a random mask (default 0)")
+    inpaint.add_argument("--quiet", action="store_true",
+                         help="no progress bar (shown on a terminal; one line per batch of codes in a log file)")
     inpaint.set_defaults(handler=run)
 
 
@@ -106,7 +108,7 @@ def run(args) -> int:
     import numpy as np
 
     import kgan
-    from kgan import pixels
+    from kgan import _atomic, pixels
     from kgan.apps import inpainting
 
     try:
@@ -118,7 +120,8 @@ def run(args) -> int:
         images = _load_images(args.image, shape[-1])
         mask = _load_mask(args.mask)
         result = kgan.apps.inpaint(images, mask, gan, steps=args.steps, restarts=args.restarts, seed=args.seed,
-                                   blend=args.blend, perceptual_weight=args.perceptual_weight)
+                                   blend=args.blend, perceptual_weight=args.perceptual_weight,
+                                   verbose=progress_verbose(args))
     except (TypeError, ValueError) as err:
         return fail(str(err))
     written = []
@@ -129,7 +132,7 @@ def run(args) -> int:
             written.append(pixels.save_png(str(args.figure), result.figure(max_rows=len(result.images))))
         if args.npy:
             args.npy.parent.mkdir(parents=True, exist_ok=True)
-            np.save(args.npy, result.images.astype(np.float32))
+            _atomic.atomic_save_npy(args.npy, result.images.astype(np.float32))
             written.append(str(args.npy))
     except OSError as err:
         return fail(f"cannot write the results: {err}")

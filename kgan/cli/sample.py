@@ -19,12 +19,14 @@ def model_command(commands, name, help_text, description):
 
 def load_sampler(args):
     """The `kgan.apps.evaluation` sampler of MODEL; exits with status 1 and one line when it cannot be used."""
+    from kgan import _atomic
     from kgan.apps import evaluation
 
     path = Path(args.model)
     if not path.exists():
         raise SystemExit(fail(f"no such model file: {path}"))
     try:
+        _atomic.check_keras_file(path)  # a truncated file: "corrupt", not Keras' "File not found"
         return evaluation.load_sampler(path, latent=args.latent)
     except (ValueError, TypeError) as err:
         raise SystemExit(fail(str(err))) from None
@@ -46,7 +48,7 @@ def add_parser(commands) -> None:
 def run(args) -> int:
     import numpy as np
 
-    from kgan import pixels
+    from kgan import _atomic, pixels
 
     if not args.out and not args.npy:  # --out's default depends on --npy, so it is filled in here
         args.out = "samples.png"
@@ -58,13 +60,13 @@ def run(args) -> int:
     if not np.isfinite(images).all():
         return fail("the generator produced NaN/inf values: the model is broken (diverged training?).")
     written = []
-    if args.out:
-        written.append(pixels.save_png(args.out, pixels.image_grid(images, cols=args.cols)))
-    if args.npy:
-        Path(args.npy).parent.mkdir(parents=True, exist_ok=True)
-        npy = args.npy if str(args.npy).endswith(".npy") else f"{args.npy}.npy"  # what np.save writes
-        np.save(npy, images.astype(np.float32))
-        written.append(npy)
+    try:  # atomic writes: a kill or a full disk leaves any previous file whole
+        if args.out:
+            written.append(pixels.save_png(args.out, pixels.image_grid(images, cols=args.cols)))
+        if args.npy:
+            written.append(_atomic.atomic_save_npy(args.npy, images.astype(np.float32)))
+    except OSError as err:  # DiskFullError included
+        return fail(f"cannot write the samples: {err}")
     print(f"{args.n} images {images.shape[1:]} from {args.model} (seed {args.seed}): wrote {', '.join(written)}")
     return 0
 

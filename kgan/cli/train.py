@@ -10,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from kgan import _atomic
 from kgan.cli import _distribute
-from kgan.cli._args import Parser, fail, finite_float, int_between, loss_name, positive_float
+from kgan.cli._args import Parser, fail, finite_float, int_between, loss_name, positive_float, progress_verbose
 
 
 def add_parser(commands) -> None:
@@ -89,7 +90,7 @@ def _write_outputs(result, args, out, started) -> dict:
     result.plot(out / "before.png", "before", f"{args.variant}: before training, W1 = {result.metrics_before['w1']:.3f}")
     result.plot(out / "after.png", "after", f"{args.variant}: after {result.steps} steps, W1 = {result.metrics['w1']:.3f}")
     result.plot_losses(out / "losses.png", f"{args.variant} on {target}")
-    result.gan.generator.save(out / "generator.keras")
+    _atomic.save_model(result.gan.generator, out / "generator.keras")  # atomic, like gan.save
     result.gan.save(out / "gan.keras")
     summary = {
         "task": "gaussian-1d",
@@ -105,7 +106,7 @@ def _write_outputs(result, args, out, started) -> dict:
         "before": {k: round(v, 6) for k, v in result.metrics_before.items()},
         "out": str(out),
     }
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _atomic.atomic_write_text(out / "metrics.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
@@ -141,7 +142,8 @@ def _add_dcgan(tasks):
     dcgan.add_argument("--limit", type=int_between(1), default=None, help="use only the first N images")
     dcgan.add_argument("--out", default="runs/dcgan", help="output directory (default runs/dcgan)")
     dcgan.add_argument("--json", action="store_true", help="print a JSON summary on the last line")
-    dcgan.add_argument("--quiet", action="store_true", help="no per-epoch lines and no summary")
+    dcgan.add_argument("--quiet", action="store_true", help="no progress bar, no per-epoch lines and no summary (a "
+                       "live progress bar on a terminal, one line per epoch when the output is a file)")
     dcgan.set_defaults(handler=train_dcgan)
     return dcgan
 
@@ -181,11 +183,18 @@ def _add_reliability_options(task) -> None:
 
 
 def train_dcgan(args) -> int:
-    return _train_images(args, "dcgan")
+    return _train_images_reporting_full_disk(args, "dcgan")
 
 
 def train_infogan(args) -> int:
-    return _train_images(args, "infogan")
+    return _train_images_reporting_full_disk(args, "infogan")
+
+
+def _train_images_reporting_full_disk(args, kind) -> int:
+    try:
+        return _train_images(args, kind)
+    except _atomic.DiskFullError as err:  # e.g. from a sample grid mid-run: one line, files left whole
+        return fail(str(err))
 
 
 def _mkdir(path: Path):
@@ -238,7 +247,7 @@ def _train_images(args, kind) -> int:
     started = time.perf_counter()
     # The guard comes first: when it restores good weights, the backup and the grids see them.
     callbacks = [c for c in (guard, backup) if c is not None] + [grids]
-    history = gan.fit(data, epochs=args.epochs, callbacks=callbacks, verbose=0 if args.quiet else 2)
+    history = gan.fit(data, epochs=args.epochs, callbacks=callbacks, verbose=progress_verbose(args))
     seconds = time.perf_counter() - started
     stopped = guard is not None and guard.stopped
     if stopped:
@@ -247,15 +256,18 @@ def _train_images(args, kind) -> int:
     if bad:  # only reachable with --no-guard
         return fail(f"training diverged: {len(bad)} variable(s) hold NaN/inf; no model was saved. Lower the "
                     "learning rate, try --loss least_squares or another --seed, and keep the guard on.")
-    gan.generator.save(out / "generator.keras")
-    gan.save(out / "gan.keras")
+    try:  # atomic saves: a kill or a full disk leaves the previous files whole
+        _atomic.save_model(gan.generator, out / "generator.keras")
+        gan.save(out / "gan.keras")
+    except OSError as err:  # DiskFullError: one line, not a traceback (or an h5py crash)
+        return fail(f"cannot save the model: {err}")
     extra = []
     if kind == "infogan":
         from kgan.apps import latent
 
         for i in range(len(gan.latent.categorical)):
             path = out / f"traversal_cat{i}.png"
-            pixels.save_png(str(path), latent.code_traversal(
+            pixels.save_png(str(path), latent.code_traversal_figure(
                 gan, categorical=i, continuous=0 if gan.latent.continuous else None, seed=args.seed))
             extra.append(path.name)
     summary = {
@@ -266,7 +278,7 @@ def _train_images(args, kind) -> int:
         "samples": [str(Path(p).relative_to(out)) for p in grids.paths], "out": str(out),
         "resumed_from": backup.resumed_from, "stopped": guard.message if stopped else None,
     }
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _atomic.atomic_write_text(out / "metrics.json", json.dumps(summary, indent=2) + "\n")
     _remove_backup(out)  # only now that the outputs are written: a crash before this still resumes
     if stopped:
         return fail(f"training stopped early ({guard.reason}); wrote the last good state to {out}/.")

@@ -10,7 +10,16 @@ import json
 import os
 import sys
 
-from kgan.cli._args import Parser, fail, finite_float, int_between, loss_name, positive_float, unit_interval
+from kgan.cli._args import (
+    Parser,
+    fail,
+    finite_float,
+    int_between,
+    loss_name,
+    positive_float,
+    progress_verbose,
+    unit_interval,
+)
 
 
 class RangeOrValues(argparse.Action):
@@ -58,8 +67,12 @@ def add_parser(commands) -> None:
     dcgan.add_argument("--data", default="fashion_mnist", help="dataset (default fashion_mnist)")
     dcgan.add_argument("--limit", type=int_between(1), default=10_000, help="use the first N images (default 10000)")
     dcgan.add_argument("--batch-size", type=int_between(1), default=64, help="images per batch (default 64)")
-    dcgan.add_argument("--width", type=int_between(1), default=32, help="network width (default 32)")
-    dcgan.add_argument("--latent-dim", type=int_between(1), default=64, help="latent code size (default 64)")
+    # The network `kgan train dcgan` trains by default: tuned rates are for the network they were tuned on.
+    dcgan.add_argument("--width", type=int_between(1), default=64,
+                       help="network width (default 64, as kgan train dcgan; a smaller width sweeps faster: "
+                            "then train with the same --width)")
+    dcgan.add_argument("--latent-dim", type=int_between(1), default=100,
+                       help="latent code size (default 100, as kgan train dcgan)")
     dcgan.add_argument("--image-size", type=int, choices=(28, 32, 64), default=None, help="resize images to SxS")
     dcgan.add_argument("--eval-n", type=int_between(2), default=1000,
                        help="images per set for the Fréchet distance (default 1000)")
@@ -89,7 +102,8 @@ def _add_common(task) -> None:
     task.add_argument("--overwrite", action="store_true", help="delete an earlier sweep in OUT/TASK and start over")
     task.add_argument("--json", action="store_true", help="print the best hyperparameters and objective as JSON "
                                                           "on the last line")
-    task.add_argument("--quiet", action="store_true", help="no per-trial output and no table")
+    task.add_argument("--quiet", action="store_true", help="no per-trial output and no table (a live progress bar "
+                      "on a terminal, one line per epoch when the output is a file)")
     task.set_defaults(handler=run)
 
 
@@ -140,8 +154,8 @@ def run(args) -> int:
         return fail(str(err))
     worker = tuning._is_worker()
     try:
-        written = sweep.search(verbose=0 if args.quiet else 1)
-    except (FileNotFoundError, ValueError, RuntimeError) as err:  # data not found, too many failures, ...
+        written = sweep.search(verbose=progress_verbose(args))
+    except (OSError, ValueError, RuntimeError) as err:  # data not found, disk full, too many failures, ...
         return fail(str(err).strip().splitlines()[0])
     if worker:
         print(f"worker {os.environ.get('KERASTUNER_TUNER_ID')}: ran {sweep.hypermodel.fit_calls} trial(s); "
@@ -157,7 +171,10 @@ def run(args) -> int:
         return fail("no trial completed (all diverged): narrow the learning-rate ranges (--d-lr/--g-lr).")
     best = sweep.best_hyperparameters()
     best_path = sweep.project_dir / "best_gan.keras"
-    sweep.best_gan().save(best_path)
+    try:
+        sweep.best_gan().save(best_path)  # atomic: a kill or a full disk leaves the previous file whole
+    except OSError as err:  # kgan.DiskFullError: one line
+        return fail(f"cannot save the best GAN: {err}")
     if not args.quiet:
         print(f"\nbest: trial {best['trial']}, " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                                                           for k, v in best.items() if k != "trial"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kgan.cli._args import existing_file, fail, int_between
+from kgan.cli._args import existing_file, fail, file_name, int_between
 
 INPUT_SUFFIXES = (".png", ".npy")
 
@@ -24,6 +24,8 @@ def add_parser(commands) -> None:
     upscale.add_argument("--out", required=True, type=output_file,
                          help="where to write the result: .png (an image, or a grid for a batch) or .npy")
     upscale.add_argument("--batch-size", type=int_between(1), default=256, help="images per generator call")
+    upscale.add_argument("--figure", type=file_name(".png"), default=None,
+                         help="also write a labelled PNG, one row per image (8 at most): LR | bicubic | SR")
     upscale.set_defaults(handler=run)
 
 
@@ -51,6 +53,7 @@ def _read_png(path: Path, channels: int):
 def run(args) -> int:
     import numpy as np
 
+    from kgan import _atomic
     from kgan.apps import super_resolution as sr
     from kgan.pixels import image_grid, save_png
 
@@ -72,10 +75,12 @@ def run(args) -> int:
         return fail(str(err))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix.lower() == ".npy":
-        np.save(args.out, result)
+        _atomic.atomic_save_npy(args.out, result)
     else:
         save_png(str(args.out), result if result.ndim == 3 else image_grid(result))
+    if args.figure:
+        save_png(str(args.figure), sr.comparison_figure(images, result))
     shape = "x".join(str(d) for d in np.shape(images)[-3:-1])
     print(f"wrote {args.out}: {np.shape(result)} from {np.shape(images)} ({shape} -> "
-          f"{'x'.join(str(d) for d in np.shape(result)[-3:-1])})")
+          f"{'x'.join(str(d) for d in np.shape(result)[-3:-1])})" + (f", and {args.figure}" if args.figure else ""))
     return 0

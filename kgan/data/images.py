@@ -4,6 +4,7 @@
 ds = kgan.data.images("fashion_mnist", batch_size=64)             # TFDS, Debian files or Keras
 ds = kgan.data.images("photos/", batch_size=32, image_size=(64, 64))  # a folder of image files
 ds = kgan.data.images(x_uint8, batch_size=64)                      # NumPy arrays
+ds = kgan.data.images(tfds.load("mnist", split="train"), 64, labels=True)  # a tf.data pipeline / TFDS dicts
 ds = kgan.data.images("fashion_mnist", batch_size=64, labels=True) # (images, labels) batches
 ```
 
@@ -27,7 +28,7 @@ import tensorflow as tf
 
 from kgan._checks import positive_int
 from kgan._data_checks import VALIDATED_ATTR
-from kgan.data import _idx
+from kgan.data import _idx, _pipelines
 
 __all__ = ["DatasetNotFoundError", "image_arrays", "images"]
 
@@ -311,7 +312,7 @@ def _load_numpy_file(path, labels):
 
 
 # ---------------------------------------------------------------- the pipeline
-def _resolve(source, split, labels, loader, data_dir, download, image_size, channels):
+def _resolve(source, split, labels, loader, data_dir, download, image_size, channels, range_known=False):
     """-> (unbatched dataset of (image,) or (image, label) tuples, size or None, value range)."""
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
@@ -333,8 +334,9 @@ def _resolve(source, split, labels, loader, data_dir, download, image_size, chan
             return ds, n, (0.0, 255.0)
         x, y = loaded
         source = (x, y) if labels else x
-    elif isinstance(source, tf.data.Dataset):
-        raise TypeError("images() builds the tf.data pipeline itself: pass arrays, a folder or a dataset name.")
+    elif isinstance(source, tf.data.Dataset):  # images, (image, label) pairs or TFDS dicts, batched or not
+        ds, n, sample = _pipelines.from_dataset(source, labels, need_sample=not range_known)
+        return ds, n, (0.0, 255.0) if sample is None else _infer_value_range(sample)
     x, y = _split_arrays(source)
     if labels and y is None:
         raise ValueError("labels=True needs labels: pass (images, labels) as the source.")
@@ -380,7 +382,9 @@ def images(
         source: a dataset name (TFDS or ``keras.datasets``: ``"fashion_mnist"``,
             ``"mnist"``, ``"cifar10"``, ...), a folder of image files
             (sub-folders are classes), a ``.npy``/``.npz`` file, a NumPy
-            array of images ``(n, h, w[, c])``, or an ``(images, labels)`` pair.
+            array of images ``(n, h, w[, c])``, an ``(images, labels)`` pair,
+            or a ``tf.data.Dataset`` of images, ``(image, label)`` pairs or
+            TFDS dicts (``{"image": ..., "label": ...}``), batched or not.
         batch_size: images per batch; the last partial batch is dropped so
             every step sees the same shape.
         split: ``"train"`` or ``"test"`` (any TFDS split string with
@@ -416,7 +420,8 @@ def images(
             raise ValueError(f"image_size must be (height, width), got {image_size}.")
     if channels is not None and channels not in (1, 3):
         raise ValueError(f"channels must be 1, 3 or None, got {channels}.")
-    ds, n, inferred_range = _resolve(source, split, labels, loader, data_dir, download, image_size, channels)
+    ds, n, inferred_range = _resolve(source, split, labels, loader, data_dir, download, image_size, channels,
+                                     range_known=value_range is not None)
     low, high = map(float, value_range) if value_range is not None else inferred_range
     if not high > low:
         raise ValueError(f"value_range must be (low, high) with high > low, got {value_range}.")

@@ -14,6 +14,8 @@ import shutil
 import uuid
 from pathlib import Path
 
+from kgan._atomic import DiskFullError, is_disk_full, process_alive
+
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -25,6 +27,7 @@ def version_dir(base_dir, name, version, overwrite) -> Path:
             "e.g. name='fmnist'. It is the NAME in TF Serving's /v1/models/NAME URLs."
         )
     base = Path(base_dir)
+    clean_stale(base / name)  # before the checks: a killed --overwrite may have left the old version aside
     for path in (base, base / name):
         if path.exists() and not path.is_dir():
             raise NotADirectoryError(
@@ -58,17 +61,59 @@ def _next_version(model_dir: Path) -> int:
 def write_atomically(target: Path, write):
     """Write into a hidden sibling folder, then rename it to ``target``.
 
-    TF Serving polls BASE/NAME/ and ignores non-numeric folders: it never sees a half-written version.
+    TF Serving polls BASE/NAME/ and ignores non-numeric folders: it never sees a half-written
+    version. An existing ``target`` (overwrite=True, checked by the caller) is first renamed
+    aside to a hidden name, the new version renamed in, and only then the old one deleted: at
+    every moment ``target`` is either the whole old version or the whole new one (or, for the
+    instant between two renames, absent, which TF Serving skips), never a half-deleted folder.
+    Leftovers of a killed export are tidied by `clean_stale` on the next one.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    clean_stale(target.parent)
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging = target.parent / f".{target.name}.partial-{tag}"
     staging.mkdir()  # not mkdtemp: its 0700 mode would hide the version from a server running as another user
+    aside = None
     try:
         write(staging)
-        if target.exists():  # overwrite=True was checked by the caller
-            shutil.rmtree(target)
+        if target.exists():
+            aside = target.parent / f".{target.name}.old-{tag}"
+            os.replace(target, aside)
         os.replace(staging, target)
-    except BaseException:
+    except BaseException as err:
+        if aside is not None and not target.exists():
+            os.replace(aside, target)  # the new version never got in: put the old one back
+            aside = None
         shutil.rmtree(staging, ignore_errors=True)
+        if is_disk_full(err) and not isinstance(err, DiskFullError):
+            raise DiskFullError(target) from err
         raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
     return target
+
+
+_STALE = re.compile(r"\.(\d+)\.(partial|old)-(?:(\d+)-)?[0-9a-f]+")  # no pid: an older kgan's staging
+
+
+def clean_stale(model_dir: Path) -> list[Path]:
+    """Tidy what killed exports left in ``BASE/NAME``; returns what it removed or restored.
+
+    A staging folder (``.V.partial-PID-ID``) of a process no longer running is deleted. An old
+    version moved aside (``.V.old-PID-ID``) is deleted if ``V`` is in place, or renamed back to
+    ``V`` if the kill came between the two renames (the new version never got in).
+    """
+    done = []
+    if not model_dir.is_dir():
+        return done
+    for entry in sorted(model_dir.iterdir()):
+        match = _STALE.fullmatch(entry.name)
+        if not match or (match.group(3) and process_alive(int(match.group(3)))):
+            continue
+        version = model_dir / match.group(1)
+        if match.group(2) == "old" and not version.exists():
+            os.replace(entry, version)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+        done.append(entry)
+    return done

@@ -61,7 +61,7 @@ _require("tensorboard", "keras-tuner (kgan.tuning)")
 from kgan.tuning.balance import TUNERS, LearningRateBalance  # noqa: E402
 from kgan.tuning.balance import _is_worker as _is_worker  # noqa: E402
 from kgan.tuning.hypermodel import GANHyperModel  # noqa: E402
-from kgan.tuning.objectives import FrechetDistance, Score, Wasserstein1  # noqa: E402
+from kgan.tuning.objectives import FrechetDistance, Score, TrainingMetric, Wasserstein1  # noqa: E402
 from kgan.tuning.presets import DCGAN, PRESETS, Gaussian1D  # noqa: E402
 from kgan.tuning.space import SearchSpace  # noqa: E402
 from kgan.tuning.trials import plot_trials, results, results_table, write_results  # noqa: E402
@@ -76,6 +76,7 @@ __all__ = [
     "LearningRateBalance",
     "Score",
     "SearchSpace",
+    "TrainingMetric",
     "Wasserstein1",
     "plot_trials",
     "results",

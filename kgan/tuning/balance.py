@@ -22,11 +22,12 @@ from pathlib import Path
 
 import keras_tuner
 
+from kgan import _atomic
 from kgan.gan import GAN
 from kgan.tuning._extras import _require
 from kgan.tuning.hypermodel import GANHyperModel
 from kgan.tuning.presets import _preset
-from kgan.tuning.space import SearchSpace
+from kgan.tuning.space import SearchSpace, oracle_seed
 from kgan.tuning.trials import results, results_table, write_results
 
 __all__ = ["TUNERS", "LearningRateBalance"]
@@ -62,7 +63,9 @@ class LearningRateBalance:
         overwrite: start over, deleting an earlier sweep there.
         epochs: epochs per trial (Hyperband: its ``max_epochs``).
         steps_per_epoch: batches per epoch (default: the preset's).
-        seed: every trial's weights, latent draws and data; also the oracle's seed.
+        seed: every trial's weights, latent draws and data; also the oracle's
+            (as ``seed + 1``: keras-tuner takes 0 for "no seed"), so the same
+            seed gives the same sequence of trials, 0 included.
         space: a `SearchSpace` or dict; or give its arguments directly
             (``d_learning_rate=(1e-5, 1e-2)``, ``beta_1=0.5``, ...).
         max_consecutive_failed_trials: diverged trials in a row before keras-tuner
@@ -95,7 +98,7 @@ class LearningRateBalance:
         config = {"tuner": tuner, **self.hypermodel.get_config()}
         self._check_resume(config, overwrite)
         common = dict(hypermodel=self.hypermodel, objective=self.hypermodel.objective, directory=self.directory,
-                      project_name=self.project_name, overwrite=overwrite, seed=seed,
+                      project_name=self.project_name, overwrite=overwrite, seed=oracle_seed(seed),  # 0 works too
                       max_consecutive_failed_trials=max_consecutive_failed_trials or self.max_trials + 1,
                       **(tuner_kwargs or {}))
         if tuner == "random":
@@ -133,9 +136,8 @@ class LearningRateBalance:
         if _is_worker():
             return
         self.project_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.project_dir / f".{_CONFIG_FILE}.{os.getpid()}"
-        tmp.write_text(json.dumps(config, indent=2) + "\n")
-        os.replace(tmp, self.project_dir / _CONFIG_FILE)  # atomic: distributed workers may be reading it
+        # atomic: distributed workers may be reading it
+        _atomic.atomic_write_text(self.project_dir / _CONFIG_FILE, json.dumps(config, indent=2) + "\n")
 
     # ------------------------------------------------------------------ running
     def search(self, data=None, epochs: int | None = None, verbose=0, write: bool = True, **fit_kwargs):

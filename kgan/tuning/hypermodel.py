@@ -26,6 +26,7 @@ import keras_tuner
 from kgan import _data_checks
 from kgan import callbacks as callbacks_lib
 from kgan.gan import GAN
+from kgan.tuning.objectives import TrainingMetric, is_metric_name
 from kgan.tuning.presets import _objective, _preset
 from kgan.tuning.space import SearchSpace
 
@@ -46,7 +47,9 @@ class GANHyperModel(keras_tuner.HyperModel):
     Args:
         build_gan: ``"gaussian-1d"``, ``"dcgan"``, a `Gaussian1D`/`DCGAN`
             preset, or a function ``build_gan(hp) -> kgan.GAN``.
-        objective: a `Score` (default: the preset's: W1 or Fréchet distance).
+        objective: a `Score` (default: the preset's: W1 or Fréchet distance),
+            or the name of a metric ``fit`` logs (``"g_loss"``, ``"val_d_loss"``:
+            its last epoch's value, minimised; see `TrainingMetric`).
         space: a `SearchSpace` or a dict of its arguments (default: the
             preset's ranges).
         epochs: training epochs per trial when ``search`` passes none
@@ -63,7 +66,9 @@ class GANHyperModel(keras_tuner.HyperModel):
         super().__init__(name=name, tunable=True)
         self.preset = _preset(build_gan)
         self.build_gan = None if self.preset is not None else build_gan
-        self.score = _objective(objective, self.preset)
+        # keras-tuner cannot infer a direction for "g_loss" (it knows Keras' metric names only); the GAN's
+        # metric table gives it.
+        self.score = TrainingMetric(objective) if is_metric_name(objective) else _objective(objective, self.preset)
         defaults = self.preset.defaults if self.preset is not None else None
         self.space = space if isinstance(space, SearchSpace) else SearchSpace.from_dict(space, defaults)
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:

@@ -2,7 +2,9 @@
 
 A GAN has no validation loss that says how good it is, so each trial is scored on samples
 after training: W1 to a 1-D target (`Wasserstein1`), Fréchet distance to real images
-(`FrechetDistance`), or any ``gan -> float`` of yours (`Score`).
+(`FrechetDistance`), or any ``gan -> float`` of yours (`Score`). A training metric's name
+(``"g_loss"``, ``"val_d_loss"``) is accepted too (`TrainingMetric`: its last epoch's value), as
+in Keras; a GAN's losses say who is winning, not how good the samples are, so prefer a score.
 
 ```python
 import kgan
@@ -22,7 +24,9 @@ import re
 import keras_tuner
 import numpy as np
 
-__all__ = ["FrechetDistance", "Score", "Wasserstein1"]
+from kgan import _gan_keras
+
+__all__ = ["FrechetDistance", "Score", "TrainingMetric", "Wasserstein1"]
 
 
 class Score:
@@ -109,3 +113,41 @@ class FrechetDistance(Score):
 
     def get_config(self):
         return {**super().get_config(), "data": self.data, "n": self.n, "seed": self.seed}
+
+
+class TrainingMetric(Score):
+    """A metric ``fit`` logs (``"g_loss"``, ``"val_d_loss"``, a term's), scored at its last epoch's value.
+
+    What ``objective="g_loss"`` means, as for a Keras model; the direction is the metric's
+    (`kgan._gan_keras.METRIC_DIRECTIONS`: the losses are minimised). Caveat: each GAN loss falls
+    when that player wins, not when the samples improve.
+
+    ```python
+    tuning.GANHyperModel("gaussian-1d", objective="g_loss").objective   # Objective("g_loss", "min")
+    ```
+    """
+
+    def __init__(self, name: str, direction: str | None = None):
+        if direction is None:
+            try:
+                direction = _gan_keras.metric_direction(name)
+            except KeyError:
+                direction = "min"  # a term's metric: a loss
+            if direction is None:
+                raise ValueError(
+                    f"{name!r} has no better direction (D's mean score; its equilibrium is 0.5): pass "
+                    f"kgan.tuning.TrainingMetric({name!r}, direction='min' or 'max') if you mean one.")
+        super().__init__(name=name, direction=direction)
+
+    def __call__(self, gan) -> float:
+        logged = getattr(getattr(gan, "history", None), "history", None) or {}
+        if not logged.get(self.name):
+            hint = " (val_ metrics need validation_data in search())" if self.name.startswith("val_") else ""
+            raise ValueError(f"The objective {self.name!r} was not logged by fit{hint}; logged: {sorted(logged)}.")
+        return float(logged[self.name][-1])
+
+
+def is_metric_name(objective) -> bool:
+    """Whether a string objective names a GAN training metric rather than a sample-quality score."""
+    return isinstance(objective, str) and (
+        objective.removeprefix("val_") in _gan_keras.METRIC_DIRECTIONS or objective.startswith("val_"))

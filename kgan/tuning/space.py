@@ -31,6 +31,21 @@ _EXAMPLES = {
 }
 
 
+def oracle_seed(seed: int) -> int:
+    """The seed kgan gives a keras-tuner oracle for the user's ``seed``: ``seed + 1``.
+
+    keras-tuner's oracles treat a seed of 0 as "no seed" and draw a random one
+    (``seed or random.randint(...)``), so kgan's default seed 0 gave a different
+    sequence of trials on every run. Shifting by one keeps every seed distinct
+    and makes 0 reproducible like any other.
+
+    ```python
+    keras_tuner.RandomSearch(hypermodel, ..., seed=oracle_seed(0))   # seed 1: reproducible
+    ```
+    """
+    return int(seed) + 1
+
+
 def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 

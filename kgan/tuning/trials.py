@@ -21,6 +21,8 @@ from pathlib import Path
 import keras_tuner
 import numpy as np
 
+from kgan import _atomic
+
 __all__ = ["plot_trials", "results", "results_table", "write_results"]
 
 
@@ -182,7 +184,8 @@ def plot_trials(tuner_or_dir, path, objective: str | None = None, default=None, 
     ax.set_title(title or f"{len(rows)} trials: {objective} over the D/G learning rates")
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    fig.savefig(path)
+    with _atomic.atomic_path(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
     return path
 
@@ -198,10 +201,10 @@ def write_results(tuner_or_dir, directory=None, objective: str | None = None, de
     objective = objective or _objective_name(tuner)
     rows = results(tuner, objective)
     columns = list(dict.fromkeys(k for r in rows for k in r))
-    with open(out / "trials.csv", "w", newline="") as f:
+    with _atomic.atomic_path(out / "trials.csv") as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
-    (out / "trials.md").write_text(results_table(tuner, objective) + "\n")
+    _atomic.atomic_write_text(out / "trials.md", results_table(tuner, objective) + "\n")
     plot_trials(tuner, out / "trials.png", objective, default=default)
     return {"csv": out / "trials.csv", "markdown": out / "trials.md", "figure": out / "trials.png"}

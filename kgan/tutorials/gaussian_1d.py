@@ -31,6 +31,7 @@ import time
 import keras
 import numpy as np
 
+from kgan import _atomic
 from kgan import callbacks as callbacks_lib
 from kgan import data as data_lib
 from kgan import latent as latent_lib
@@ -355,7 +356,8 @@ def plot_distributions(gan: GAN, target, path, title: str | None = None, n: int 
     ax.set_title(title or "1-D GAN")
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    with _atomic.atomic_path(path) as tmp:  # a kill leaves the previous figure whole
+        fig.savefig(tmp)
     plt.close(fig)
 
 
@@ -381,5 +383,6 @@ def plot_losses(history: dict, path, title: str | None = None):
     bottom.set_xlabel("step")
     bottom.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    with _atomic.atomic_path(path) as tmp:  # a kill leaves the previous figure whole
+        fig.savefig(tmp)
     plt.close(fig)

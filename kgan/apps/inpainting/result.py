@@ -6,7 +6,7 @@ kept, compared and drawn after the search is over.
 ```python
 result = kgan.apps.inpaint(images, "center", gan)
 result.contextual_loss                      # per image, next to result.initial_contextual_loss
-png = result.figure(original=images)        # uint8 rows: masked input | G(z) | blended | original
+png = result.figure(original=images)        # labelled uint8 rows: masked | G(z) | filled | original
 ```
 """
 
@@ -54,19 +54,30 @@ class InpaintResult:
         """The input as the search saw it: missing pixels set to ``fill`` (mid-grey)."""
         return np.where(self.mask > 0, self.images, np.float32(fill)).astype(np.float32)
 
-    def figure(self, original=None, extra=None, max_rows: int = 8) -> np.ndarray:
-        """A uint8 picture, one row per image: masked input | [extra ...] | G(z) | blended | [original].
+    def figure(self, original=None, extra=None, max_rows: int = 8, min_cell: int = 64,
+               labels: bool = True) -> np.ndarray:
+        """A uint8 picture, one row per image: masked | [extra ...] | G(z) | filled | [original].
 
-        ``extra``: a dict ``{name: images}`` of other fills (baselines) to
-        show between the input and the GAN's result.
+        Each column is labelled with its name above it, and small images are
+        enlarged (nearest neighbour, by a whole factor) to ``min_cell`` pixels,
+        so the figure is readable as it is (`kgan.pixels.figure`).
+
+        Args:
+            original: the images before masking, for a last column.
+            extra: a dict ``{name: images}`` of other fills (baselines) to
+                show between the input and the GAN's result.
+            max_rows: images shown at most.
+            min_cell: smallest cell side in pixels (1: the images' size).
+            labels: write the column names above the columns.
         """
         k = min(len(self.images), max_rows)
-        columns = [self.masked()[:k], *[np.asarray(v)[:k] for v in (extra or {}).values()],
-                   self.generated[:k], self.images[:k]]
+        named = {"masked": self.masked()[:k], **{str(name): np.asarray(v)[:k] for name, v in (extra or {}).items()},
+                 "G(z)": self.generated[:k], "filled": self.images[:k]}
         if original is not None:
-            columns.append(_as_batch(original, "original")[:k])
+            named["original"] = _as_batch(original, "original")[:k]
+        columns = [pixels.to_uint8(v) if np.asarray(v).dtype != np.uint8 else np.asarray(v) for v in named.values()]
         tiles = np.stack(columns, axis=1).reshape(-1, *self.images.shape[1:])
-        return pixels.image_grid(tiles, cols=len(columns))
+        return pixels.figure(tiles, cols=len(columns), col_labels=list(named) if labels else None, min_cell=min_cell)
 
     def __repr__(self):
         return (f"InpaintResult({len(self.images)} image(s) {self.images.shape[1:]}, contextual loss "

@@ -105,8 +105,12 @@ def _per_sample_generator_loss(loss_fn, logits):
     return np.array([float(loss_fn.generator_loss(logits[i:i + 1])) for i in range(int(logits.shape[0]))], np.float32)
 
 
-def _search(gan, y, w, z0, steps, learning_rate, perceptual_weight, support):
-    """Adam on z for ``steps`` steps in one tf.function; returns final z, losses and the history."""
+def _search(gan, y, w, z0, steps, learning_rate, perceptual_weight, support, progress=None):
+    """Adam on z for ``steps`` steps in a tf.function; returns final z, losses and the history.
+
+    ``progress``: a `keras.utils.Progbar` over the steps; the steps then run in chunks
+    (the same ops in the same order: the result does not change) so that it can move.
+    """
     z = keras.Variable(z0, name="inpaint_z")
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     optimizer.build([z])
@@ -124,9 +128,9 @@ def _search(gan, y, w, z0, steps, learning_rate, perceptual_weight, support):
             tf.shape(logits)[0], tf.float32)
 
     @tf.function
-    def run():
-        history = tf.TensorArray(tf.float32, size=steps)
-        for i in tf.range(steps):
+    def run(count):  # a tensor: chunks of another length reuse the same graph
+        history = tf.TensorArray(tf.float32, size=count)
+        for i in tf.range(count):
             with tf.GradientTape() as tape:
                 _, contextual, perceptual = losses(z.value, per_sample=False)
                 # Each code only affects its own image (G and D run in inference mode, so no
@@ -139,7 +143,15 @@ def _search(gan, y, w, z0, steps, learning_rate, perceptual_weight, support):
         return history.stack()
 
     start = losses(tf.constant(z0))[1]
-    history = run()
+    if progress is None:
+        history = run(tf.constant(steps))
+    else:
+        chunk, parts, done = max(1, -(-steps // 50)), [], 0  # about 50 updates of the bar
+        while done < steps:
+            parts.append(run(tf.constant(min(chunk, steps - done))).numpy())
+            done += len(parts[-1])
+            progress.update(done, values=[("contextual_loss", float(parts[-1][-1]))], finalize=done == steps)
+        history = np.concatenate(parts)
     generated, contextual, perceptual = losses(z.value)
     return (np.asarray(z.value), np.asarray(generated), np.asarray(contextual), np.asarray(perceptual),
             np.asarray(start), np.asarray(history))
@@ -147,7 +159,7 @@ def _search(gan, y, w, z0, steps, learning_rate, perceptual_weight, support):
 
 def inpaint(image, mask, gan, *, steps: int = 1000, learning_rate: float = 0.01, perceptual_weight: float = 0.003,
             weighting: str = "importance", window: int = 7, restarts: int = 1, blend: str = "poisson",
-            clip="auto", batch_size: int = 256, seed: int = 0, verbose: bool = False) -> InpaintResult:
+            clip="auto", batch_size: int = 256, seed: int = 0, verbose=False) -> InpaintResult:
     """Semantic inpainting (Yeh et al. 2016): search G's latent space for the best fitting image, then blend.
 
     For each image ``y`` with mask ``M`` (1 = known pixel), Adam minimises
@@ -189,7 +201,9 @@ def inpaint(image, mask, gan, *, steps: int = 1000, learning_rate: float = 0.01,
         clip: ``"auto"`` (the prior's support), ``None`` or ``(low, high)``.
         batch_size: codes optimised together (bounds memory).
         seed: seeds the starting codes (and a ``"random"`` mask).
-        verbose: print one line per batch.
+        verbose: progress, as in ``fit``: ``0``/``False`` (default) silent,
+            ``1``/``True``/``"auto"`` a live `keras.utils.Progbar` per batch
+            of codes, ``2`` one line per batch (for log files).
 
     Returns:
         An `InpaintResult` (batched arrays, also for a single image).
@@ -201,6 +215,8 @@ def inpaint(image, mask, gan, *, steps: int = 1000, learning_rate: float = 0.01,
         raise ValueError(f"blend={blend!r}: use one of {BLENDS}.")
     if weighting not in WEIGHTINGS:
         raise ValueError(f"weighting={weighting!r}: use one of {WEIGHTINGS}.")
+    if verbose not in (0, 1, 2, "auto"):
+        raise ValueError(f"verbose={verbose!r}: use 0 (silent), 1 or 'auto' (a progress bar) or 2 (a line per batch).")
     if not float(learning_rate) > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate}.")
     if not float(perceptual_weight) >= 0:
@@ -223,14 +239,15 @@ def inpaint(image, mask, gan, *, steps: int = 1000, learning_rate: float = 0.01,
     for begin in range(0, len(order), batch_size):
         rows = order[begin:begin + batch_size]
         idx = image_of[rows]
+        bar = None
+        if verbose:
+            print(f"Codes {begin + 1}-{begin + len(rows)}/{len(order)}", flush=True)
+            bar = keras.utils.Progbar(steps, verbose=2 if verbose == 2 else 1, unit_name="step")
         z, gen, ctx, per, start, hist = _search(gan, images[idx], weights[idx], z0[rows], steps,
-                                                float(learning_rate), float(perceptual_weight), support)
+                                                float(learning_rate), float(perceptual_weight), support, bar)
         for key, value in zip(outputs, (z, gen, ctx, per, start), strict=True):
             outputs[key].append(value)
         history += hist * len(rows) / len(order)
-        if verbose:
-            print(f"inpaint: codes {begin + len(rows)}/{len(order)}: contextual loss {float(start.mean()):.4g} -> "
-                  f"{float(ctx.mean()):.4g} ({time.perf_counter() - started:.1f} s)")
     found = {key: np.concatenate(value) for key, value in outputs.items()}
     total = (found["contextual"] + perceptual_weight * found["perceptual"]).reshape(restarts, n)
     best = total.argmin(axis=0) * n + np.arange(n)  # row of each image's best restart
