@@ -88,8 +88,23 @@ def _needs_two_samples(layer) -> bool:
     return False
 
 
+def check_generate_condition(n: int, condition, conditional: bool) -> None:
+    """``generate(n, condition=...)``: one condition per sample, for conditional generators only."""
+    if condition is None:
+        if conditional:
+            raise ValueError("This GAN's generator is conditional: pass condition=... (one per sample) to generate().")
+        return
+    rows = {len(c) for c in tf.nest.flatten(condition)}
+    if rows != {n}:
+        raise ValueError(f"generate(n={n}) got conditions with {sorted(rows)} rows: pass one condition per sample "
+                         f"(condition[:{n}], or n=len(condition)).")
+
+
 def check_fit_data(gan, x, y=None, batch_size=None) -> None:
     """Raise a clear ``ValueError`` for data that would make ``gan.fit`` train on garbage."""
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                   or batch_size < 1):
+        raise ValueError(f"fit(batch_size={batch_size!r}): the batch size must be a positive integer, e.g. 64.")
     if isinstance(x, (list, tuple)) and not isinstance(x, str):
         raise ValueError(
             f"GAN.fit got x as a {type(x).__name__} of {len(x)} item(s); it takes one array (or tensor, or "

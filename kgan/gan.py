@@ -326,8 +326,7 @@ class GAN(SavingMixin, keras.Model):
             batch_size: samples generated per generator call (bounds memory).
         """
         n = positive_int(n, "n")
-        if condition is None and self._generator_needs_condition():
-            raise ValueError("This GAN's generator is conditional: pass condition=... (one per sample) to generate().")
+        _data_checks.check_generate_condition(n, condition, self._generator_needs_condition())
         seed_gen = self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
         chunks = []
         for start in range(0, n, batch_size):

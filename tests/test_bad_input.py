@@ -165,14 +165,30 @@ def labels_for_unconditional_gan():
     fit(mlp_gan(), real_batch(32, data_dim=2).clip(-1, 1), y=np.zeros(32, "int32"), batch_size=8)
 
 
-def conditional_gan_without_labels():
+def _conditional_gan():
     z, c = keras.Input((4,)), keras.Input((3,))
     g = keras.Model([z, c], keras.layers.Dense(2, activation="tanh")(keras.layers.Concatenate()([z, c])))
     x, cd = keras.Input((2,)), keras.Input((3,))
     d = keras.Model([x, cd], keras.layers.Dense(1)(keras.layers.Concatenate()([x, cd])))
     gan = kgan.GAN(g, d, latent=4)
     gan.compile()
-    fit(gan, real_batch(32, data_dim=2).clip(-1, 1), batch_size=8)
+    return gan
+
+
+def conditional_gan_without_labels():
+    fit(_conditional_gan(), real_batch(32, data_dim=2).clip(-1, 1), batch_size=8)
+
+
+def generate_with_fewer_conditions():
+    _conditional_gan().generate(10, seed=0, condition=np.zeros((5, 3), "float32"))
+
+
+def batch_size_zero():
+    fit(mlp_gan(), real_batch(32, data_dim=2).clip(-1, 1), batch_size=0)
+
+
+def negative_term_weight():
+    kgan.terms.GradientPenalty(weight=-10.0)
 
 
 def shared_optimizer():
@@ -218,6 +234,9 @@ CATALOGUE = {
     "dataset-batch-too-small": (dataset_batch_too_small, ValueError, ["hold 1 sample", r"dataset\.batch"]),
     "labels-for-unconditional-gan": (labels_for_unconditional_gan, ValueError, ["takes only the latent", "Drop the labels"]),
     "conditional-gan-without-labels": (conditional_gan_without_labels, ValueError, ["conditional", r"\(x, condition\)"]),
+    "generate-condition-count": (generate_with_fewer_conditions, ValueError, [r"n=10", r"\[5\] rows", "one condition per sample"]),
+    "batch-size-zero": (batch_size_zero, ValueError, [r"batch_size=0", "positive integer"]),
+    "negative-term-weight": (negative_term_weight, ValueError, ["GradientPenalty", ">= 0", "switches it off"]),
     "shared-optimizer": (shared_optimizer, ValueError, ["same object", "one for each"]),
     "missing-tensorflow-datasets": (missing_tensorflow_datasets, kgan.data.DatasetNotFoundError,
                                     ["tensorflow-datasets is not installed", r"kgan\[datasets\]"]),

@@ -163,6 +163,11 @@ class Term(ConfigObject):
             weight = float(weight)
         except (TypeError, ValueError):
             raise TypeError(f"{type(self).__name__}: weight must be a number, got {weight!r}.") from None
+        if not weight >= 0.0:  # also NaN
+            raise ValueError(
+                f"{type(self).__name__}: weight must be >= 0, got {weight!r}: a negative weight rewards what the "
+                "term penalises (0 switches it off). To change the sign of an objective, write a new Term."
+            )
         self.weight = weight
         self.name = name or _snake_case(type(self).__name__)
 
