@@ -124,6 +124,18 @@ def with_loss_scaling(optimizer, net):
     return optimizer
 
 
+def check_learning_rates(**optimizers) -> None:
+    """A ValueError for a constant learning rate that is not positive (Keras accepts it silently: a
+    negative rate climbs the loss, 0 freezes the player). Schedules are left to themselves."""
+    for role, optimizer in optimizers.items():
+        if _uses_schedule(optimizer):
+            continue
+        rate = float(keras.ops.convert_to_numpy(getattr(optimizer, "inner_optimizer", optimizer).learning_rate))
+        if rate < 0 or rate != rate:
+            raise ValueError(f"{role} has learning rate {rate:g}: it must be >= 0 (a negative rate climbs the loss). "
+                             f"Pass e.g. {role}=keras.optimizers.Adam(2e-4, beta_1=0.5).")
+
+
 def _uses_schedule(optimizer) -> bool:
     inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's own optimizer
     return isinstance(inner.get_config().get("learning_rate"), dict)  # a serialized LearningRateSchedule

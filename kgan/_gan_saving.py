@@ -115,6 +115,15 @@ class SavingMixin:
         A truncated or non-zip ``.keras`` file raises `kgan.CorruptFileError` (a ValueError)
         saying so, where Keras would say "File not found".
         """
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            inside = os.path.join(path, "gan.keras")
+            hint = f"load {inside}" if os.path.isfile(inside) else "pass the gan.keras file saved by gan.save"
+            raise ValueError(f"{path} is a folder, not a saved GAN: {hint}.")
+        if path.endswith((".h5", ".hdf5")):
+            raise ValueError(f"{path} is an HDF5 file (weights or a legacy Keras model): a kgan GAN is saved as a "
+                             ".keras file with gan.save('gan.keras'). For weights, build the GAN and call "
+                             "gan.load_weights(path).")
         _atomic.check_keras_file(path)
         model = keras.models.load_model(path, **kwargs)
         if not isinstance(model, cls):

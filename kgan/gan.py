@@ -172,6 +172,7 @@ class GAN(SavingMixin, keras.Model):
                 "d_optimizer and g_optimizer are the same object. Keras optimizers bind to the "
                 "variables they first see: create one for each network."
             )
+        _gan_keras.check_learning_rates(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
         self.d_optimizer = _gan_keras.with_loss_scaling(self.d_optimizer, self.discriminator)
         self.g_optimizer = _gan_keras.with_loss_scaling(self.g_optimizer, self.generator)
         self.loss_fn = losses_lib.get(loss)

@@ -191,6 +191,18 @@ def negative_term_weight():
     kgan.terms.GradientPenalty(weight=-10.0)
 
 
+def negative_learning_rate():
+    mlp_gan(g_optimizer=keras.optimizers.Adam(-1e-3))
+
+
+def from_file_on_a_folder():
+    kgan.GAN.from_file(Path(__file__).parent)
+
+
+def from_file_on_h5():
+    kgan.GAN.from_file("weights.h5")
+
+
 def shared_optimizer():
     opt = keras.optimizers.Adam()
     mlp_gan(d_optimizer=opt, g_optimizer=opt)
@@ -237,6 +249,9 @@ CATALOGUE = {
     "generate-condition-count": (generate_with_fewer_conditions, ValueError, [r"n=10", r"\[5\] rows", "one condition per sample"]),
     "batch-size-zero": (batch_size_zero, ValueError, [r"batch_size=0", "positive integer"]),
     "negative-term-weight": (negative_term_weight, ValueError, ["GradientPenalty", ">= 0", "switches it off"]),
+    "negative-learning-rate": (negative_learning_rate, ValueError, ["g_optimizer has learning rate -0.001", ">= 0"]),
+    "from-file-on-a-folder": (from_file_on_a_folder, ValueError, ["is a folder", "gan.keras"]),
+    "from-file-on-h5": (from_file_on_h5, ValueError, ["HDF5", r"gan\.save\('gan\.keras'\)", "load_weights"]),
     "shared-optimizer": (shared_optimizer, ValueError, ["same object", "one for each"]),
     "missing-tensorflow-datasets": (missing_tensorflow_datasets, kgan.data.DatasetNotFoundError,
                                     ["tensorflow-datasets is not installed", r"kgan\[datasets\]"]),
@@ -326,6 +341,12 @@ def test_valid_data_passes_every_check():
     fit(gan, x, batch_size=8)
     fit(gan, dataset(x))
     assert int(gan.d_optimizer.iterations) == 4 + 4
+
+
+def test_image_size_as_one_int_means_a_square():
+    x = np.random.default_rng(0).integers(0, 256, (8, 20, 20, 1), dtype=np.uint8)
+    batch = next(iter(kgan.data.images(x, batch_size=4, image_size=16)))
+    assert tuple(batch.shape) == (4, 16, 16, 1)
 
 
 def test_batch_of_one_is_fine_for_batch_norm_after_a_convolution():

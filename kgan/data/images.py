@@ -391,7 +391,7 @@ def images(
             ``loader="tfds"``).
         labels: yield ``(images, labels)`` batches (int labels) for
             conditional GANs and probes.
-        image_size: ``(height, width)`` to resize to (e.g. ``(32, 32)`` to
+        image_size: ``(height, width)`` (or one int for a square) to resize to (e.g. ``(32, 32)`` to
             train a 32x32 DCGAN on 28x28 data); None keeps the size.
         channels: convert to 1 (grayscale) or 3 (RGB) channels; None keeps them.
         shuffle: reshuffle every epoch (``seed`` makes the order reproducible).
@@ -414,6 +414,8 @@ def images(
     batch_size = positive_int(batch_size, "batch_size")
     if limit is not None:
         limit = positive_int(limit, "limit")
+    if isinstance(image_size, (int, np.integer)):
+        image_size = (image_size, image_size)  # 32 means 32x32, the square every kgan net takes
     if image_size is not None:
         image_size = tuple(int(s) for s in image_size)
         if len(image_size) != 2 or min(image_size) < 1:
