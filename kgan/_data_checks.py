@@ -114,6 +114,18 @@ def check_fit_data(gan, x, y=None, batch_size=None) -> None:
         _check_dataset(gan, x)
     elif isinstance(x, np.ndarray) or (tf.is_tensor(x) and hasattr(x, "numpy")):
         _check_array(gan, np.asarray(x), batch_size or 32)  # 32: Keras' default batch size for arrays
+    _check_conditions(y)
+
+
+def _check_conditions(y) -> None:
+    """NaN/inf in condition arrays would train both networks to NaN without a word: name it."""
+    for part in tf.nest.flatten(y) if y is not None else ():
+        if isinstance(part, np.ndarray) or (tf.is_tensor(part) and hasattr(part, "numpy")):
+            values = np.asarray(part)
+            if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+                bad = np.argwhere(~np.isfinite(values.reshape(len(values), -1)).all(axis=1)).ravel()
+                raise ValueError(f"The conditions (y) hold NaN/inf in {len(bad)} row(s), first at index {bad[0]}: "
+                                 "fix or drop those samples (e.g. keep = np.isfinite(y).all(axis=1)).")
 
 
 def _check_dataset(gan, dataset):

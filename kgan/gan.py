@@ -356,7 +356,7 @@ class GAN(SavingMixin, keras.Model):
             kwargs.setdefault("shuffle", False)  # silences Keras' "shuffle=True will be ignored"
         if self.compiled:  # uncompiled: Keras' own error says to compile first
             batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
-            _data_checks.check_fit_data(self, x, batch_size=batch_size)
+            _data_checks.check_fit_data(self, x, kwargs.get("y", args[0] if args else None), batch_size)
         _replicas.fit_execution_blocks(self, kwargs.get("steps_per_epoch"))
         args, kwargs = _gan_keras.prepare_fit_arguments(self, args, kwargs)  # Keras' callbacks, GAN-aware
         return super().fit(x, *args, **kwargs)

@@ -179,6 +179,12 @@ def conditional_gan_without_labels():
     fit(_conditional_gan(), real_batch(32, data_dim=2).clip(-1, 1), batch_size=8)
 
 
+def nan_in_conditions():
+    condition = np.zeros((32, 3), "float32")
+    condition[7, 1] = np.nan
+    fit(_conditional_gan(), real_batch(32, data_dim=2).clip(-1, 1), y=condition, batch_size=8)
+
+
 def generate_with_fewer_conditions():
     _conditional_gan().generate(10, seed=0, condition=np.zeros((5, 3), "float32"))
 
@@ -246,6 +252,7 @@ CATALOGUE = {
     "dataset-batch-too-small": (dataset_batch_too_small, ValueError, ["hold 1 sample", r"dataset\.batch"]),
     "labels-for-unconditional-gan": (labels_for_unconditional_gan, ValueError, ["takes only the latent", "Drop the labels"]),
     "conditional-gan-without-labels": (conditional_gan_without_labels, ValueError, ["conditional", r"\(x, condition\)"]),
+    "nan-in-conditions": (nan_in_conditions, ValueError, [r"NaN/inf in 1 row\(s\), first at index 7", "np.isfinite"]),
     "generate-condition-count": (generate_with_fewer_conditions, ValueError, [r"n=10", r"\[5\] rows", "one condition per sample"]),
     "batch-size-zero": (batch_size_zero, ValueError, [r"batch_size=0", "positive integer"]),
     "negative-term-weight": (negative_term_weight, ValueError, ["GradientPenalty", ">= 0", "switches it off"]),
