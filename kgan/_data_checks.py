@@ -117,13 +117,22 @@ def check_fit_data(gan, x, y=None, batch_size=None) -> None:
     _check_conditions(y)
 
 
+def _non_finite_rows(x: np.ndarray) -> np.ndarray:
+    """Indices of the samples (rows) of a float array that hold NaN/inf; empty for other dtypes."""
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating)):
+        return np.array([], dtype=int)
+    finite = np.isfinite(x)
+    if finite.all():
+        return np.array([], dtype=int)
+    return np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1)) if x.ndim else np.array([0])
+
+
 def _check_conditions(y) -> None:
     """NaN/inf in condition arrays would train both networks to NaN without a word: name it."""
     for part in tf.nest.flatten(y) if y is not None else ():
         if isinstance(part, np.ndarray) or (tf.is_tensor(part) and hasattr(part, "numpy")):
-            values = np.asarray(part)
-            if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
-                bad = np.argwhere(~np.isfinite(values.reshape(len(values), -1)).all(axis=1)).ravel()
+            bad = _non_finite_rows(np.asarray(part))
+            if bad.size:
                 raise ValueError(f"The conditions (y) hold NaN/inf in {len(bad)} row(s), first at index {bad[0]}: "
                                  "fix or drop those samples (e.g. keep = np.isfinite(y).all(axis=1)).")
 
@@ -184,15 +193,13 @@ def _check_batched(gan, shape):
 def _check_values(gan, x, what):
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
         raise ValueError(f"{what} has dtype {x.dtype}; a GAN trains on numbers. Convert it, e.g. x.astype('float32').")
-    if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
-        finite = np.isfinite(x)
-        if not finite.all():
-            bad_rows = np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1)) if x.ndim else np.array([0])
-            raise ValueError(
-                f"{what} contains {int((~finite).sum())} NaN or infinite value(s), in {len(bad_rows)} "
-                f"sample(s) (first at index {int(bad_rows[0])}). One such value turns every weight into "
-                "NaN: drop or impute those samples first, e.g. x = x[np.isfinite(x).reshape(len(x), -1).all(axis=1)]."
-            )
+    bad_rows = _non_finite_rows(x)
+    if bad_rows.size:
+        raise ValueError(
+            f"{what} contains {int((~np.isfinite(x)).sum())} NaN or infinite value(s), in {len(bad_rows)} "
+            f"sample(s) (first at index {int(bad_rows[0])}). One such value turns every weight into "
+            "NaN: drop or impute those samples first, e.g. x = x[np.isfinite(x).reshape(len(x), -1).all(axis=1)]."
+        )
     _check_range(gan, x, what)
 
 

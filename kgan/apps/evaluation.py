@@ -166,7 +166,8 @@ def evaluate(sampler_or_images, data: str = "fashion_mnist", n: int = 10_000, se
 
     from kgan.data.images import image_arrays
     from kgan.metrics import classifiers
-    from kgan.metrics.images import ClassifierScore, FrechetDistance
+    from kgan.metrics._features import FeatureMetric
+    from kgan.metrics.images import ClassifierScore
     from kgan.metrics.suite import sample_quality
 
     start = time.perf_counter()
@@ -187,7 +188,7 @@ def evaluate(sampler_or_images, data: str = "fashion_mnist", n: int = 10_000, se
     else:
         fake = sampler_or_images.generate(n, seed=seed)
     progress.update(1)
-    encoder = FrechetDistance(classifiers.feature_extractor(classifier), resize=True)
+    encoder = FeatureMetric(classifiers.feature_extractor(classifier), resize=True)
     score = ClassifierScore(classifier, resize=True)
     reference = encoder.features(test)
     progress.update(2)

@@ -25,6 +25,11 @@ def _sqrtm_psd(matrix):
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
 
 
+def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, covariance)`` of feature rows ``(n, d)``: the Gaussian the Fréchet distance compares."""
+    return features.mean(axis=0), np.atleast_2d(np.cov(features, rowvar=False))
+
+
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)) between two Gaussians.
 
@@ -73,7 +78,7 @@ class FrechetDistance(FeatureMetric):
         feats = self.as_features(images)
         if len(feats) < 2:
             raise ValueError("The Fréchet distance needs at least 2 images per set (thousands for a stable value).")
-        return feats.mean(axis=0), np.atleast_2d(np.cov(feats, rowvar=False))
+        return feature_statistics(feats)
 
     @staticmethod
     def _is_statistics(x) -> bool:

@@ -12,8 +12,6 @@ values = kgan.metrics.sample_quality(fd.features(x_test), fd.features(fake), met
 
 from __future__ import annotations
 
-import numpy as np
-
 from kgan.metrics._features import check_feature_pair
 
 __all__ = ["METRICS", "feature_model", "sample_quality"]
@@ -39,7 +37,7 @@ def sample_quality(real_features, fake_features, metrics=("fd", "kid"), seed=0, 
     ``precision``/``recall`` (k = ``pr_k``), ``density``/``coverage`` (k = ``dc_k``).
     Each pair is computed once even when both of its names are asked for.
     """
-    from kgan.metrics.images import frechet_distance
+    from kgan.metrics.images import feature_statistics, frechet_distance
     from kgan.metrics.kernel import kernel_distance
     from kgan.metrics.manifold import density_coverage, precision_recall
 
@@ -47,8 +45,7 @@ def sample_quality(real_features, fake_features, metrics=("fd", "kid"), seed=0, 
     real, fake = check_feature_pair(real_features, fake_features, "sample_quality", minimum=2)
     out = {}
     if "fd" in names:
-        out["fd"] = frechet_distance(real.mean(axis=0), np.cov(real, rowvar=False),
-                                     fake.mean(axis=0), np.cov(fake, rowvar=False))
+        out["fd"] = frechet_distance(*feature_statistics(real), *feature_statistics(fake))
     if "kid" in names:
         out["kid"], out["kid_std"] = kernel_distance(real, fake, kid_subsets, kid_subset_size, seed)
     if {"precision", "recall"} & set(names):
