@@ -30,9 +30,10 @@ import uuid
 import zipfile
 
 __all__ = ["CorruptFileError", "DiskFullError", "atomic_path", "atomic_save_npy", "atomic_write_bytes", "atomic_write_text",
-           "bytes_needed", "check_free_space", "check_keras_file", "model_bytes", "process_alive", "save_model", "save_weights"]
+           "bytes_needed", "check_free_space", "check_keras_file", "make_folder", "model_bytes", "process_alive", "save_model", "save_weights"]
 
 _FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_REFUSED = (errno.EACCES, errno.EPERM, errno.EROFS)  # a read-only folder or file system
 _MARGIN = 1 << 20  # bytes kept free beyond the estimate: zip directory, h5 metadata, other writers
 
 
@@ -154,7 +155,7 @@ def atomic_path(path, need: int | None = None):
     ```
     """
     path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    make_folder(os.path.dirname(os.path.abspath(path)))
     if need is not None:
         check_free_space(path, need)
     tmp = temp_name(path)
@@ -167,8 +168,53 @@ def atomic_path(path, need: int | None = None):
             os.remove(tmp)
         if is_disk_full(err) and not isinstance(err, DiskFullError):
             raise DiskFullError(path, free=_free(path)) from err
+        if isinstance(err, OSError) and err.errno in _REFUSED:
+            raise PermissionError(
+                f"cannot write {path}: its folder refuses writes ({err.strerror}){_kept(path)}. Make the folder "
+                "writable (chmod u+w, or remount read-write) or write the output elsewhere."
+            ) from None
         raise
     _clean_stale(path)
+
+
+def _kept(path) -> str:
+    return "; the previous file is unchanged" if os.path.exists(path) else ""
+
+
+def make_folder(folder) -> str:
+    """``os.makedirs(folder, exist_ok=True)`` whose errors name the file in the way or the folder that refuses.
+
+    ```python
+    make_folder("runs/x/samples")   # NotADirectoryError: ... runs/x/samples is a file, not a folder ...
+    ```
+    """
+    folder = os.fspath(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = folder
+        for parent in [folder, *_parents(folder)]:
+            if os.path.lexists(parent) and not os.path.isdir(parent):
+                blocker = parent
+        raise NotADirectoryError(
+            f"cannot create the folder {folder}: {blocker} is a file, not a folder. Move or delete that file, "
+            "or write the output elsewhere."
+        ) from None
+    except OSError as err:
+        if err.errno not in _REFUSED:
+            raise
+        raise PermissionError(
+            f"cannot create the folder {folder}: {err.strerror} (a read-only parent folder?). Make it "
+            "writable or write the output elsewhere."
+        ) from None
+    return folder
+
+
+def _parents(path):
+    path = os.path.abspath(path)
+    while os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+        yield path
 
 
 def _free(path):

@@ -15,6 +15,8 @@ Each failure raises a ``ValueError`` that names the problem and the fix (docs/er
 
 from __future__ import annotations
 
+import contextlib
+import re
 import warnings
 
 import keras
@@ -100,8 +102,8 @@ def check_generate_condition(n: int, condition, conditional: bool) -> None:
                          f"(condition[:{n}], or n=len(condition)).")
 
 
-def check_fit_data(gan, x, y=None, batch_size=None) -> None:
-    """Raise a clear ``ValueError`` for data that would make ``gan.fit`` train on garbage."""
+def check_fit_data(gan, x, y=None, batch_size=None, steps_per_epoch=None) -> None:
+    """Raise a clear ``ValueError`` for data that would make ``gan.fit`` train on garbage (or never end)."""
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
                                    or batch_size < 1):
         raise ValueError(f"fit(batch_size={batch_size!r}): the batch size must be a positive integer, e.g. 64.")
@@ -111,10 +113,34 @@ def check_fit_data(gan, x, y=None, batch_size=None) -> None:
             "dataset) of real samples, with conditions as y: gan.fit(x) or gan.fit(x, condition)."
         )
     if isinstance(x, tf.data.Dataset):
+        if steps_per_epoch is None and x.cardinality() == tf.data.INFINITE_CARDINALITY:
+            raise ValueError(
+                "The dataset repeats forever (.repeat() with no count) and fit got no steps_per_epoch: the "
+                "first epoch would never end, so no epoch-end callback (checkpoints, sample grids) would "
+                "ever run. Pass steps_per_epoch=N (e.g. n_samples // batch_size), or drop .repeat() and "
+                "let epochs=... go over the data again."
+            )
         _check_dataset(gan, x)
     elif isinstance(x, np.ndarray) or (tf.is_tensor(x) and hasattr(x, "numpy")):
         _check_array(gan, np.asarray(x), batch_size or 32)  # 32: Keras' default batch size for arrays
-    _check_conditions(y)
+    _check_conditions(gan, y)
+
+
+@contextlib.contextmanager
+def explained_step_errors():
+    """Turn TensorFlow's errors for bad data met mid-training (after the checked first batch) into kgan's."""
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as err:
+        found = re.search(r"indices\[[^\]]*\] = (-?\d+) is not in \[0, (\d+)\)", str(err))
+        if found is None:
+            raise
+        value, size = int(found.group(1)), int(found.group(2))
+        fix = f", or build the Embedding with input_dim >= {value + 1}." if value >= 0 else " (never negative)."
+        raise ValueError(
+            f"A batch met during training holds the label {value}, outside an Embedding's range 0..{size - 1} "
+            f"(fit checks a pipeline's first batch only). Map the labels to 0..{size - 1} in the pipeline{fix}"
+        ) from None
 
 
 def _non_finite_rows(x: np.ndarray) -> np.ndarray:
@@ -127,14 +153,50 @@ def _non_finite_rows(x: np.ndarray) -> np.ndarray:
     return np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1)) if x.ndim else np.array([0])
 
 
-def _check_conditions(y) -> None:
-    """NaN/inf in condition arrays would train both networks to NaN without a word: name it."""
+def _check_conditions(gan, y, what="The conditions (y)") -> None:
+    """NaN/inf, or integer labels an Embedding cannot look up: both would go unnoticed or crash deep in TF."""
     for part in tf.nest.flatten(y) if y is not None else ():
         if isinstance(part, np.ndarray) or (tf.is_tensor(part) and hasattr(part, "numpy")):
-            bad = _non_finite_rows(np.asarray(part))
+            part = np.asarray(part)
+            bad = _non_finite_rows(part)
             if bad.size:
-                raise ValueError(f"The conditions (y) hold NaN/inf in {len(bad)} row(s), first at index {bad[0]}: "
+                raise ValueError(f"{what} hold NaN/inf in {len(bad)} row(s), first at index {bad[0]}: "
                                  "fix or drop those samples (e.g. keep = np.isfinite(y).all(axis=1)).")
+            _check_label_range(gan, part, what)
+
+
+def _condition_embeddings(gan):
+    """(role, Embedding layer) for each Embedding fed directly by G's or D's condition input."""
+    found = []
+    for role, net in (("the generator", gan.generator), ("the discriminator", gan.discriminator)):
+        if not _nets.is_conditional(net):
+            continue
+        condition = net.inputs[-1]
+        for layer in net.layers:
+            try:
+                fed = isinstance(layer, keras.layers.Embedding) and layer.input is condition
+            except (AttributeError, ValueError):  # a layer called more than once has no single input
+                fed = False
+            if fed:
+                found.append((role, layer))
+    return found
+
+
+def _check_label_range(gan, labels: np.ndarray, what) -> None:
+    """An out-of-range label makes an Embedding raise deep in TensorFlow on CPU (and read zeros on GPU)."""
+    if not np.issubdtype(labels.dtype, np.integer) or labels.size == 0:
+        return
+    for role, layer in _condition_embeddings(gan):
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= layer.input_dim:
+            value = low if low < 0 else high
+            index = int(np.flatnonzero((labels < 0) | (labels >= layer.input_dim))[0] // max(1, labels[0].size))
+            raise ValueError(
+                f"{what} hold the label {value} (first bad one at index {index}), but {role}'s Embedding "
+                f"{layer.name!r} has input_dim={layer.input_dim}, i.e. labels 0..{layer.input_dim - 1}. Map the "
+                f"labels to 0..{layer.input_dim - 1} (e.g. np.unique(y, return_inverse=True)[1]), or build the "
+                f"Embedding with input_dim >= {high + 1}."
+            )
 
 
 def _check_dataset(gan, dataset):
@@ -151,6 +213,8 @@ def _check_dataset(gan, dataset):
             "least one full batch."
         ) from None
     x = first[0] if isinstance(first, (tuple, list)) else first
+    if isinstance(first, (tuple, list)) and len(first) > 1:
+        _check_conditions(gan, first[1], "The dataset's first batch of conditions")
     if isinstance(x, dict):
         raise ValueError(_dict_batches_message(x))
     if not hasattr(x, "shape"):
@@ -263,6 +327,23 @@ def check_latent_matches_generator(gan) -> None:
             f"but the generator expects inputs of shape {expected}. Use "
             f"latent=kgan.latent.Normal({expected[-1]}) (or another prior of that "
             "dimension), or change the generator's Input."
+        )
+
+
+def check_networks(gan) -> None:
+    """At ``GAN(...)``: the prior fits G's input and G's samples fit D's input."""
+    check_latent_matches_generator(gan)
+    want, made = _nets.static_shape(gan.discriminator), _nets.symbolic_output(gan.generator)
+    made = getattr(made, "shape", None)  # None for subclassed nets or several outputs
+    if want is None or made is None:
+        return
+    want, made = tuple(want[1:]), tuple(made[1:])
+    if len(want) != len(made) or any(w is not None and m is not None and w != m
+                                     for w, m in zip(want, made, strict=True)):
+        raise ValueError(
+            f"The generator makes samples of shape {made}, but the discriminator takes {want}: D scores "
+            "real and generated samples alike, so it must take what G makes. Build D with "
+            f"keras.Input({made}) or change G's output layers (e.g. image size or channels) to {want}."
         )
 
 

@@ -100,11 +100,15 @@ def prepare_fit_arguments(gan, args: tuple, kwargs: dict):
     """``fit``'s (args, kwargs) with its callbacks made GAN-aware: modes resolved, TerminateOnNaN viewed."""
     positional = len(args) > 4  # fit(x, y, batch_size, epochs, verbose, callbacks, ...)
     callbacks = args[4] if positional else kwargs.get("callbacks")
-    if callbacks is None or isinstance(callbacks, keras.callbacks.CallbackList):
+    if isinstance(callbacks, keras.callbacks.CallbackList) or (callbacks is None and gan.ema is None):
         return args, kwargs
-    callbacks = list(callbacks)
+    callbacks = list(callbacks or [])
     resolve_callback_modes(gan, callbacks)
     callbacks = [LossView(c) if isinstance(c, keras.callbacks.TerminateOnNaN) else c for c in callbacks]
+    if gan.ema is not None:  # last: after BackupAndRestore has restored the weights and the step count
+        from kgan import _gan_ema
+
+        callbacks.append(_gan_ema.AverageUpdate(gan.ema))
     if positional:
         return (*args[:4], callbacks, *args[5:]), kwargs
     return args, {**kwargs, "callbacks": callbacks}
@@ -122,6 +126,43 @@ def with_loss_scaling(optimizer, net):
     if uses_float16(net) and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
+
+
+def loss_scale(optimizer):
+    """The optimizer's dynamic loss scale when it is a ``LossScaleOptimizer`` (for `kgan.terms.Step`), else None."""
+    return optimizer.dynamic_scale if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else None
+
+
+def reported(loss, finite, optimizer):
+    """The phase's loss to log: NaN when its gradients were not all finite (``GAN.train_step``)."""
+    # A LossScaleOptimizer skips non-finite steps itself (float16 overflow is routine there).
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return loss
+    return keras.ops.where(finite, loss, keras.ops.cast(float("nan"), loss.dtype))
+
+
+def check_compile_kwargs(kwargs) -> None:
+    """``keras.Model.compile`` arguments that have no meaning for a GAN, refused with what to use."""
+    for key in ("optimizer", "metrics", "loss_weights", "weighted_metrics"):
+        if key in kwargs:
+            raise TypeError(
+                f"GAN.compile() takes no {key!r}: use d_optimizer/g_optimizer, loss and "
+                "terms; its metrics are fixed (d_loss, g_loss, d_real, d_fake, terms)."
+            )
+
+
+def check_metric_names(terms, fixed_names) -> None:
+    """Each term's metric needs a name of its own (two would share one Keras tracker)."""
+    names = [t.metric_name(p) for t in terms for p in t.phases]
+    clashes = {n for n in names if names.count(n) > 1} | (set(fixed_names) & set(names))
+    if clashes:
+        raise ValueError(f"Two metrics would share the name(s) {sorted(clashes)}: give the terms distinct name=...")
+
+
+def term_trackers(terms) -> dict:
+    """A ``keras.metrics.Mean`` per (term, phase), named as the term reports itself."""
+    return {(id(term), phase): keras.metrics.Mean(name=term.metric_name(phase))
+            for term in terms for phase in term.phases}
 
 
 def check_learning_rates(**optimizers) -> None:

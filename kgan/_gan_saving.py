@@ -54,6 +54,7 @@ class SavingMixin:
             "terms": [ser(t) for t in self.terms],
             "d_steps": self.d_steps,
             "g_steps": self.g_steps,
+            "ema": None if self.ema is None else self.ema.decay,
             **self._compile_kwargs,
         }
 
@@ -69,8 +70,10 @@ class SavingMixin:
     def _state_variables(self):
         # Keras saves neither a SeedGenerator's state nor objects it does not track (terms);
         # both must survive save/load and BackupAndRestore so a resumed run draws what it would have.
+        # The averaged generator (compile(ema=...)) is not a tracked layer either: its weights go here.
         own = _keras_private.own_variables(self)
-        return own + [self.seed_generator.state] + [v for t in self.terms for v in t.variables]
+        ema = [] if self.ema is None else self.ema.variables
+        return own + [self.seed_generator.state] + [v for t in self.terms for v in t.variables] + ema
 
     def save_own_variables(self, store):
         for i, v in enumerate(self._state_variables()):
@@ -80,9 +83,9 @@ class SavingMixin:
         variables = self._state_variables()
         if len(store.keys()) != len(variables):
             raise ValueError(
-                f"The saved GAN has {len(store.keys())} own variables (latent seed state and "
-                f"term state) but this one has {len(variables)}: compile it with the same terms "
-                "before loading weights."
+                f"The saved GAN has {len(store.keys())} own variables (latent seed state, term state "
+                f"and the averaged generator) but this one has {len(variables)}: compile it with the "
+                "same terms and ema= before loading weights."
             )
         for i, v in enumerate(variables):
             v.assign(store[str(i)])

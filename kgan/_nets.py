@@ -29,12 +29,25 @@ def run(net, inputs, training, update_state=True):
     """Call ``net``; with ``update_state=False`` its non-trainable variables (BatchNorm moving
     statistics) keep their values, through Keras' ``stateless_call``.
 
-    The generator update runs D in training mode this way, so that it changes G alone.
+    The generator update runs D in training mode this way, so that it changes G alone. Random
+    layers' seed states (Dropout, `kgan.layers.DiffAugment`) still advance: otherwise this call
+    would draw exactly what the next stateful call draws.
     """
     if update_state or not training or not net.non_trainable_variables:
         return net(inputs, training=training)
-    outputs, _ = net.stateless_call(net.trainable_variables, net.non_trainable_variables, inputs, training=training)
+    outputs, new_values = net.stateless_call(net.trainable_variables, net.non_trainable_variables, inputs,
+                                             training=training)
+    seeds = _seed_states(net)
+    for variable, value in zip(net.non_trainable_variables, new_values, strict=True):
+        if id(variable) in seeds:
+            variable.assign(value)
     return outputs
+
+
+def _seed_states(net) -> set:
+    """ids of the state variables of the SeedGenerators the layers of ``net`` hold."""
+    return {id(value.state) for layer in _keras_private.flatten_layers(net) for value in vars(layer).values()
+            if isinstance(value, keras.random.SeedGenerator)}
 
 
 def static_shape(model):
@@ -46,6 +59,20 @@ def static_shape(model):
     if not inputs:
         return None
     return tuple(inputs[0].shape)
+
+
+def not_a_generator(model, what: str) -> str | None:
+    """Why a bare Keras model cannot be a latent-to-sample generator (None when it can).
+
+    Used where a file may hold any Keras model (``kgan sample``/``export``): a classifier or
+    a discriminator takes samples, not latent vectors, and would otherwise be "sampled".
+    """
+    shape = static_shape(model)
+    if shape is None or len(shape) == 2:
+        return None
+    return (f"{what} is a Keras model that takes inputs of shape {shape[1:]}, not latent vectors (batch, dim): "
+            "it is not a generator (a classifier or a discriminator?). Pass a gan.keras file saved by kgan, "
+            "or the generator.keras beside it.")
 
 
 def input_count(model):

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from kgan import _data_checks, _gan_keras, _keras_private, _nets, _replicas, presets
+from kgan import _data_checks, _gan_ema, _gan_keras, _keras_private, _nets, _replicas, presets
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
 from kgan._checks import positive_int
@@ -78,7 +78,7 @@ class GAN(SavingMixin, keras.Model):
             raise ValueError(f"Unknown recipe {recipe!r}; known: {', '.join(presets.NAMES)} (or None).")
         self.seed, self.recipe = seed, recipe
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
-        _data_checks.check_latent_matches_generator(self)
+        _data_checks.check_networks(self)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -89,9 +89,11 @@ class GAN(SavingMixin, keras.Model):
         self.d_steps = self.g_steps = 1
         self.d_optimizer = self.g_optimizer = None
         self._joint_d_call = None
+        self.ema = None  # the averaged generator, `compile(ema=...)`
 
     @classmethod
-    def dcgan(cls, image_shape, latent_dim: int = 100, width: int = 64, seed=None, name: str = "dcgan") -> GAN:
+    def dcgan(cls, image_shape, latent_dim: int = 100, width: int = 64, seed=None, name: str = "dcgan",
+              spectral_norm: bool = False) -> GAN:
         """The beginner's preset: DCGAN networks and the paper's uniform code.
 
         ```python
@@ -105,8 +107,9 @@ class GAN(SavingMixin, keras.Model):
             latent_dim: size of the code, ``Uniform(latent_dim, -1, 1)``.
             width: network width (see `kgan.nets.dcgan_generator`).
             seed: seeds the weights and every latent draw.
+            spectral_norm: spectral normalization in D instead of batch norm (SN-GAN).
         """
-        return presets.dcgan(cls, image_shape, latent_dim, width, seed=seed, name=name)
+        return presets.dcgan(cls, image_shape, latent_dim, width, seed=seed, name=name, spectral_norm=spectral_norm)
 
     @classmethod
     def infogan(cls, image_shape, noise: int = 62, categorical=(10,), continuous: int = 2, width: int = 64,
@@ -139,6 +142,7 @@ class GAN(SavingMixin, keras.Model):
         terms=(),
         d_steps: int = 1,
         g_steps: int = 1,
+        ema: float | None = None,
         **kwargs,
     ):
         """Configure training.
@@ -154,15 +158,12 @@ class GAN(SavingMixin, keras.Model):
                 `kgan.losses.AdversarialLoss`.
             terms: `kgan.terms.Term` objects adding to the D and/or G loss.
             d_steps, g_steps: updates of D, then of G, per batch.
+            ema: keep an exponential moving average of G's weights with this decay
+                (e.g. 0.999), saved with the GAN and sampled by `generate` (``gan.ema``).
             **kwargs: passed to ``keras.Model.compile`` (``steps_per_execution``,
                 ``jit_compile``, ``run_eagerly``).
         """
-        for key in ("optimizer", "metrics", "loss_weights", "weighted_metrics"):
-            if key in kwargs:
-                raise TypeError(
-                    f"GAN.compile() takes no {key!r}: use d_optimizer/g_optimizer, loss and "
-                    "terms; its metrics are fixed (d_loss, g_loss, d_real, d_fake, terms)."
-                )
+        _gan_keras.check_compile_kwargs(kwargs)
         d_steps, g_steps = positive_int(d_steps, "d_steps"), positive_int(g_steps, "g_steps")
         d_default, g_default = presets.optimizers(self.recipe)
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else d_default
@@ -179,25 +180,21 @@ class GAN(SavingMixin, keras.Model):
         if isinstance(terms, terms_lib.Term):
             terms = [terms]
         self.terms = [terms_lib.get(t) for t in terms]
-        names = [t.metric_name(p) for t in self.terms for p in t.phases]
-        clashes = {n for n in names if names.count(n) > 1} | (set(_METRIC_NAMES) & set(names))
-        if clashes:
-            raise ValueError(f"Two metrics would share the name(s) {sorted(clashes)}: give the terms distinct name=...")
+        _gan_keras.check_metric_names(self.terms, _METRIC_NAMES)
         self.d_steps, self.g_steps = d_steps, g_steps
         self._compile_kwargs = {k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile", "run_eagerly")}
         super().compile(optimizer=None, loss=None, **{**kwargs, "auto_scale_loss": False})  # we scale per player
 
         self._build_networks()
+        self.ema = _gan_ema.for_compile(self, ema)  # after the build: the average copies G's weights
         # Built here, not lazily, so that loading a saved GAN restores their slots (KERAS-NOTES);
         # an optimizer passed back in from an earlier compile keeps its state.
         for optimizer, net in ((self.d_optimizer, self.discriminator), (self.g_optimizer, self.generator)):
             if not optimizer.built:
                 optimizer.build(net.trainable_variables)
-        self._term_trackers = {}
         for term in self.terms:
             term.build(self)
-            for phase in term.phases:
-                self._term_trackers[(id(term), phase)] = keras.metrics.Mean(name=term.metric_name(phase))
+        self._term_trackers = _gan_keras.term_trackers(self.terms)
 
     def _build_networks(self):
         """Build G and D if needed (one tiny batch through both) and mark the GAN built.
@@ -317,7 +314,7 @@ class GAN(SavingMixin, keras.Model):
         own = list(self.discriminator.losses) if collect else []
         return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}, own
 
-    def generate(self, n: int, seed=None, condition=None, batch_size: int = 1024):
+    def generate(self, n: int, seed=None, condition=None, batch_size: int = 1024, truncation=None, ema=None):
         """Draw ``n`` samples as a NumPy array.
 
         Args:
@@ -325,17 +322,22 @@ class GAN(SavingMixin, keras.Model):
             seed: int for a reproducible draw; None advances the GAN's own seed.
             condition: for conditional generators, ``n`` conditions.
             batch_size: samples generated per generator call (bounds memory).
+            truncation: draw z from the Normal prior truncated to ``± truncation`` standard
+                deviations (BigGAN's trick: less variety, more fidelity).
+            ema: sample the averaged generator (``compile(ema=...)``); the default uses it when
+                the GAN keeps one, ``False`` the live G.
         """
         n = positive_int(n, "n")
         _data_checks.check_generate_condition(n, condition, self._generator_needs_condition())
+        generator = _gan_ema.sampling_generator(self, ema)
         seed_gen = self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
         chunks = []
         for start in range(0, n, batch_size):
             size = min(batch_size, n - start)
-            z = self.latent.sample(size, seed=seed_gen)
+            z = _gan_ema.sample_latent(self.latent, size, seed_gen, truncation)
             cond = None if condition is None else tf.nest.map_structure(
                 lambda c, s=start, e=start + size: ops.convert_to_tensor(c[s:e]), condition)
-            chunks.append(ops.convert_to_numpy(self.generate_from(z, cond)))
+            chunks.append(ops.convert_to_numpy(_nets.run(generator, z if cond is None else [z, cond], False, True)))
         return np.concatenate(chunks, axis=0)
 
     def fit(self, x=None, *args, **kwargs):
@@ -356,19 +358,18 @@ class GAN(SavingMixin, keras.Model):
             kwargs.setdefault("shuffle", False)  # silences Keras' "shuffle=True will be ignored"
         if self.compiled:  # uncompiled: Keras' own error says to compile first
             batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
-            _data_checks.check_fit_data(self, x, kwargs.get("y", args[0] if args else None), batch_size)
+            _data_checks.check_fit_data(self, x, kwargs.get("y", args[0] if args else None), batch_size,
+                                        kwargs.get("steps_per_epoch"))
         _replicas.fit_execution_blocks(self, kwargs.get("steps_per_epoch"))
         args, kwargs = _gan_keras.prepare_fit_arguments(self, args, kwargs)  # Keras' callbacks, GAN-aware
-        return super().fit(x, *args, **kwargs)
+        with _data_checks.explained_step_errors():
+            return super().fit(x, *args, **kwargs)
 
     # ------------------------------------------------------------------ the step
     def _unpack(self, data):
         real, condition, _ = keras.utils.unpack_x_y_sample_weight(data)
         _data_checks.check_step_batch(self, real, condition)
         return ops.cast(real, self.compute_dtype), condition
-
-    def _loss_scale(self, optimizer):
-        return optimizer.dynamic_scale if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else None
 
     def _discriminator_step(self, real, condition, training, seeds) -> terms_lib.Step:
         """Everything the D update reads: fakes from a fresh z and D's outputs on both batches."""
@@ -378,19 +379,20 @@ class GAN(SavingMixin, keras.Model):
         fake = ops.stop_gradient(self.generate_from(z, condition, training=training, update_state=False))
         d_real, d_fake, own_losses = self._discriminate_pair(real, fake, condition, training, collect_losses=True)
         return terms_lib.Step(DISCRIMINATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds,
-                              network_losses=own_losses, loss_scale=self._loss_scale(self.d_optimizer))
+                              network_losses=own_losses, loss_scale=_gan_keras.loss_scale(self.d_optimizer))
 
     def _generator_step(self, real, condition, training, seeds) -> terms_lib.Step:
         """Everything the G update reads: fakes that carry G's gradient and D's outputs on them."""
         z = self.latent.sample(ops.shape(real)[0], seed=seeds)
         fake = self.generate_from(z, condition, training=training)
         own_losses = list(self.generator.losses)  # G's regularizers and this call's activity losses
-        if self.needs_real_in_generator_phase or any(t.needs_real_in_generator_phase for t in self.terms):
+        # The GAN (subclass hook), a relativistic loss or a term may read D on real data here.
+        if any(getattr(o, "needs_real_in_generator_phase", False) for o in (self, self.loss_fn, *self.terms)):
             d_real, d_fake, _ = self._discriminate_pair(real, fake, condition, training, update_state=False)
         else:
             d_real, d_fake = None, self.discriminate(fake, condition, training, update_state=False)
         return terms_lib.Step(GENERATOR, real, fake, z, condition, d_real, d_fake, self, training, seeds,
-                              network_losses=own_losses, loss_scale=self._loss_scale(self.g_optimizer))
+                              network_losses=own_losses, loss_scale=_gan_keras.loss_scale(self.g_optimizer))
 
     # ------------------------------------------------------------------ the public loss hooks
     def compute_discriminator_loss(self, step: terms_lib.Step):
@@ -414,9 +416,15 @@ class GAN(SavingMixin, keras.Model):
         """G's loss for one update: adversarial loss + every term + G's own losses (regularizers).
 
         The generator-side twin of `compute_discriminator_loss`; ``step.fake`` carries G's
-        gradient and ``step.d_fake`` holds D's outputs on it.
+        gradient and ``step.d_fake`` holds D's outputs on it. A loss that sets
+        ``needs_real_in_generator_phase`` (``"relativistic"``) also gets D's logits on the real batch.
         """
-        return self._with_terms(step, self.loss_fn.generator_loss(ops.cast(step.d_fake["logits"], "float32")))
+        fake = ops.cast(step.d_fake["logits"], "float32")
+        if getattr(self.loss_fn, "needs_real_in_generator_phase", False):  # a relativistic loss pairs them
+            adversarial = self.loss_fn.generator_loss(fake, ops.cast(step.d_real["logits"], "float32"))
+        else:  # one argument, so custom losses written for the original interface keep working
+            adversarial = self.loss_fn.generator_loss(fake)
+        return self._with_terms(step, adversarial)
 
     def _with_terms(self, step, adversarial):
         replaced = any(step.phase in t.replaces_adversarial_loss for t in self.terms)
@@ -446,12 +454,6 @@ class GAN(SavingMixin, keras.Model):
         optimizer.apply(grads, variables)
         return _nets.all_finite(grads)
 
-    def _reported(self, loss, finite, optimizer):
-        # A LossScaleOptimizer skips non-finite steps itself (float16 overflow is routine there).
-        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            return loss
-        return ops.where(finite, loss, ops.cast(float("nan"), loss.dtype))
-
     def train_step(self, data):
         real, condition = self._unpack(data)
         seeds = _replicas.step_seeds(self.seed_generator)
@@ -471,8 +473,8 @@ class GAN(SavingMixin, keras.Model):
                 g_loss = self.compute_generator_loss(g_step)
                 scaled = self.g_optimizer.scale_loss(_replicas.scale_for_replicas(g_loss))
             g_finite = ops.logical_and(g_finite, self._apply(self.g_optimizer, tape, scaled, g_vars))
-        return self._update_metrics(self._reported(d_loss, d_finite, self.d_optimizer),
-                                    self._reported(g_loss, g_finite, self.g_optimizer), d_step, g_step)
+        return self._update_metrics(_gan_keras.reported(d_loss, d_finite, self.d_optimizer),
+                                    _gan_keras.reported(g_loss, g_finite, self.g_optimizer), d_step, g_step)
 
     def test_step(self, data):
         """Losses and D's scores on held-out real data, without updates (``val_*`` in fit)."""

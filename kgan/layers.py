@@ -6,8 +6,9 @@ import keras
 from keras import ops
 
 from kgan import _keras_private
+from kgan.augment import DiffAugment  # re-exported: kgan.layers.DiffAugment
 
-__all__ = ["MinibatchDiscrimination", "ProbabilityToLogit", "VirtualBatchNormalization", "set_vbn_reference"]
+__all__ = ["DiffAugment", "MinibatchDiscrimination", "ProbabilityToLogit", "VirtualBatchNormalization", "set_vbn_reference"]
 
 
 @keras.saving.register_keras_serializable(package="kgan")

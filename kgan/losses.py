@@ -2,12 +2,14 @@
 
 Each loss is a small serializable object with two methods,
 ``discriminator_loss(real_logits, fake_logits)`` and
-``generator_loss(fake_logits)``, both returning a scalar to *minimise*.
+``generator_loss(fake_logits)``, both returning a scalar to *minimise*
+(a loss that sets ``needs_real_in_generator_phase``, the relativistic one,
+gets ``generator_loss(fake_logits, real_logits)``).
 Look one up by name with `get`:
 
 ```python
 loss = kgan.losses.get("hinge")
-kgan.losses.names()   # ['hinge', 'least_squares', 'minimax', 'non_saturating', 'wasserstein']
+kgan.losses.names()   # ['hinge', 'least_squares', 'minimax', 'non_saturating', 'relativistic', 'wasserstein']
 ```
 
 | name | discriminator loss | generator loss |
@@ -17,9 +19,11 @@ kgan.losses.names()   # ['hinge', 'least_squares', 'minimax', 'non_saturating', 
 | `wasserstein` | C(G(z)) - C(x) | -C(G(z)) |
 | `least_squares` | ½(C(x) - 1)² + ½C(G(z))² | ½(C(G(z)) - 1)² |
 | `hinge` | max(0, 1 - C(x)) + max(0, 1 + C(G(z))) | -C(G(z)) |
+| `relativistic` | softplus(C(G(z)) - C(x)) | softplus(C(x) - C(G(z))) |
 
 D = sigmoid(logits); C = the raw discriminator output (a critic). Every
-expectation is a mean over the batch.
+expectation is a mean over the batch; `relativistic` pairs real and fake
+samples by batch index.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ __all__ = [
     "Wasserstein",
     "LeastSquares",
     "Hinge",
+    "Relativistic",
     "get",
     "names",
 ]
@@ -48,6 +53,7 @@ _ALIASES = {
     "nsgan": "non_saturating",
     "wgan": "wasserstein",
     "lsgan": "least_squares",
+    "rpgan": "relativistic",
     # Keras' names for the losses that mean the same in a GAN (on logits: see `get`).
     "binary_crossentropy": "non_saturating",
     "bce": "non_saturating",
@@ -85,11 +91,17 @@ class AdversarialLoss(ConfigObject):
     loss_name: str = "custom"
     #: True when ``score`` is sigmoid(logits), i.e. D outputs a probability.
     probabilistic: bool = False
+    #: True when the generator's loss also reads D's logits on the real batch (a relativistic
+    #: loss): the G update then runs D on real data too (without moving its BatchNorm
+    #: statistics) and calls ``generator_loss(fake_logits, real_logits)``; False (the default):
+    #: ``generator_loss(fake_logits)``, and nothing unused runs.
+    needs_real_in_generator_phase: bool = False
 
     def discriminator_loss(self, real_logits, fake_logits):
         raise NotImplementedError
 
-    def generator_loss(self, fake_logits):
+    def generator_loss(self, fake_logits, real_logits=None):
+        """G's loss; ``real_logits`` is passed only when ``needs_real_in_generator_phase`` is set."""
         raise NotImplementedError
 
     def score(self, logits):
@@ -201,6 +213,39 @@ class Hinge(AdversarialLoss):
         return -ops.mean(fake_logits)
 
 
+@_register
+class Relativistic(AdversarialLoss):
+    """Relativistic pairing GAN, RpGAN (Jolicoeur-Martineau 2019; the loss of R3GAN, Huang et al. 2024).
+
+    D learns that each real sample looks more real than the fake paired with it (same
+    batch index), and G the reverse::
+
+        D loss = E[softplus(C(G(z)) - C(x))]      G loss = E[softplus(C(x) - C(G(z)))]
+
+    G's loss reads D's logits on the real batch too (``needs_real_in_generator_phase``), so the
+    G update runs D on real data (one call on [real; fake] when D has no BatchNorm). R3GAN pairs
+    it with the zero-centred penalties `kgan.terms.R1Penalty` and `kgan.terms.R2Penalty`.
+    ``d_real``/``d_fake`` report the raw critic values: their difference is the mean relativistic
+    logit, whose sigmoid is how sure D is that real beats fake.
+
+    ```python
+    gan.compile(loss="relativistic", terms=[kgan.terms.R1Penalty(1.0), kgan.terms.R2Penalty(1.0)])
+    ```
+    """
+
+    loss_name = "relativistic"
+    needs_real_in_generator_phase = True
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(ops.softplus(fake_logits - real_logits))
+
+    def generator_loss(self, fake_logits, real_logits=None):
+        if real_logits is None:
+            raise ValueError("Relativistic.generator_loss needs D's logits on the real batch too: "
+                             "generator_loss(fake_logits, real_logits) (kgan.GAN passes them).")
+        return ops.mean(ops.softplus(real_logits - fake_logits))
+
+
 def names() -> list[str]:
     """The registered loss names accepted by `get` and ``GAN.compile``."""
     return sorted(_REGISTRY)
@@ -241,7 +286,7 @@ def get(identifier) -> AdversarialLoss:
     """Return a loss object from a name, a config dict, a loss object or a Keras loss.
 
     Names are case-insensitive and accept dashes (``"least-squares"``) and
-    the aliases ``gan``, ``vanilla``, ``nsgan``, ``wgan``, ``lsgan`` and
+    the aliases ``gan``, ``vanilla``, ``nsgan``, ``wgan``, ``lsgan``, ``rpgan`` and
     Keras' ``binary_crossentropy``/``bce`` (non-saturating) and
     ``mean_squared_error``/``mse`` (least squares). Keras loss objects map
     where they mean the same on D's logits:

@@ -19,8 +19,8 @@ import numpy as np
 
 from kgan import _atomic
 
-__all__ = ["as_model_range", "enlarge", "figure", "from_uint8", "image_grid", "save_png", "tensor_from_uint8",
-           "tensor_to_uint8", "to_uint8"]
+__all__ = ["as_model_range", "enlarge", "figure", "from_uint8", "image_file_problem", "image_grid", "save_png",
+           "tensor_from_uint8", "tensor_to_uint8", "to_uint8"]
 
 
 def to_uint8(images) -> np.ndarray:
@@ -194,3 +194,40 @@ def save_png(path: str, image) -> str:
     with _atomic.atomic_path(path) as tmp:  # folders created; a kill leaves the previous PNG
         tf.io.write_file(tmp, tf.io.encode_png(image))
     return path
+
+
+# File signatures of the formats TensorFlow's decode_image reads.
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+               (b"BM", "bmp"))
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+def image_file_problem(path) -> str | None:
+    """Why ``path`` cannot be decoded as an image, or None when it looks whole.
+
+    Reads the first and last bytes only (cheap enough for every file of a large folder): an
+    empty file, a file that is not PNG/JPEG/GIF/BMP (an HTML error page saved as ``.jpg``),
+    or a PNG cut short by an interrupted copy.
+
+    ```python
+    pixels.image_file_problem("notes.png")   # "not an image (it starts with b'hello')"
+    ```
+    """
+    import os
+
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(16)
+            f.seek(max(0, size - 12))
+            tail = f.read()
+    except OSError as err:
+        return f"unreadable ({err.strerror or err})"
+    if size == 0:
+        return "an empty file"
+    kind = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+    if kind is None:
+        return f"not a PNG, JPEG, GIF or BMP image (it starts with {head[:8]!r})"
+    if kind == "png" and _PNG_END not in tail:
+        return "a truncated PNG (its end is missing)"
+    return None

@@ -38,13 +38,15 @@ def optimizers(recipe: str | None = None):
     return keras.optimizers.Adam(d_rate, beta_1=0.5), keras.optimizers.Adam(g_rate, beta_1=0.5)
 
 
-def dcgan(cls, image_shape, latent_dim: int = 100, width: int = 64, seed=None, name: str = "dcgan"):
+def dcgan(cls, image_shape, latent_dim: int = 100, width: int = 64, seed=None, name: str = "dcgan",
+          spectral_norm: bool = False):
     """DCGAN networks and the paper's uniform code; see `kgan.GAN.dcgan`."""
     from kgan.nets import dcgan as dcgan_nets
 
     return cls(
         generator=dcgan_nets.dcgan_generator(image_shape, latent_dim, width, seed=seed),
-        discriminator=dcgan_nets.dcgan_discriminator(image_shape, width, seed=None if seed is None else seed + 1000),
+        discriminator=dcgan_nets.dcgan_discriminator(image_shape, width, seed=None if seed is None else seed + 1000,
+                                                     spectral_norm=spectral_norm),
         latent=latent_lib.Uniform(latent_dim, -1.0, 1.0),
         seed=seed,
         name=name,

@@ -3,6 +3,7 @@ kgan error (not a TensorFlow one) that names the problem and the fix."""
 
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import keras
@@ -214,6 +215,85 @@ def shared_optimizer():
     mlp_gan(d_optimizer=opt, g_optimizer=opt)
 
 
+def _image_folder(n=3, extra=None):
+    folder = Path(tempfile.mkdtemp())
+    for i in range(n):
+        kgan.pixels.save_png(str(folder / f"{i}.png"), np.full((8, 8, 1), i / n, "float32"))
+    for name, data in (extra or {}).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def corrupt_image_file():
+    kgan.data.images(_image_folder(extra={"bad.png": b"<html>404</html>"}), batch_size=2)
+
+
+def _embedding_gan(vocabulary=10):
+    z, c = keras.Input((4,)), keras.Input((1,), dtype="int32")
+    embedded = keras.layers.Flatten()(keras.layers.Embedding(vocabulary, 3)(c))
+    g = keras.Model([z, c], keras.layers.Dense(2, activation="tanh")(keras.layers.Concatenate()([z, embedded])))
+    x, cd = keras.Input((2,)), keras.Input((1,), dtype="int32")
+    d = keras.Model([x, cd], keras.layers.Dense(1)(keras.layers.Concatenate()([x, keras.layers.Flatten()(
+        keras.layers.Embedding(vocabulary, 3)(cd))])))
+    gan = kgan.GAN(g, d, latent=4, seed=0)
+    gan.compile()
+    return gan
+
+
+def label_out_of_range():
+    labels = np.arange(32).reshape(32, 1) % 13  # 0..12 for an Embedding of 10 classes
+    fit(_embedding_gan(), real_batch(32, data_dim=2).clip(-1, 1), y=labels, batch_size=8)
+
+
+def label_out_of_range_in_pipeline():
+    labels = np.arange(32).reshape(32, 1) % 11  # the first batch (0..7) is fine; label 10 comes later
+    fit(_embedding_gan(), tf.data.Dataset.from_tensor_slices((real_batch(32, data_dim=2).clip(-1, 1), labels)).batch(8))
+
+
+def generator_discriminator_shapes():
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh")])
+    kgan.GAN(g, keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]), latent=4)
+
+
+def endless_dataset():
+    fit(mlp_gan(), dataset(real_batch(32, data_dim=2).clip(-1, 1)).repeat())
+
+
+def backup_of_another_model():
+    folder, x = tempfile.mkdtemp(), real_batch(32, data_dim=2).clip(-1, 1)
+    fit(mlp_gan(), x, batch_size=8, callbacks=[kgan.callbacks.BackupAndRestore(folder, delete_checkpoint=False)])
+    fit(mlp_gan(d_units=1, data_dim=2, latent_dim=5), x, batch_size=8,
+        callbacks=[kgan.callbacks.BackupAndRestore(folder)])
+
+
+def not_a_generator():
+    path = Path(tempfile.mkdtemp()) / "classifier.keras"
+    keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]).save(path)
+    kgan.apps.evaluation.load_sampler(path, latent="normal")
+
+
+def output_path_is_a_file():
+    blocker = Path(tempfile.mkdtemp()) / "samples"
+    blocker.write_text("not a folder")
+    fit(tiny_gan(), np.zeros((8, 1), "float32"), batch_size=4, callbacks=[kgan.callbacks.SampleGrid(blocker, n=4)])
+
+
+def read_only_output(monkeypatch):
+    import errno
+
+    path = Path(tempfile.mkdtemp()) / "metrics.json"
+    kgan._atomic.atomic_write_text(path, "first")
+
+    def refused(tmp):  # what a folder turned read-only (or a file system remounted ro) does to a write
+        raise PermissionError(errno.EROFS, "Read-only file system", tmp)
+
+    monkeypatch.setattr(kgan._atomic, "_fsync", refused)
+    try:
+        kgan._atomic.atomic_write_text(path, "second")
+    finally:
+        assert path.read_text() == "first" and sorted(p.name for p in path.parent.iterdir()) == ["metrics.json"]
+
+
 def missing_tensorflow_datasets(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # `import` now raises ImportError
     kgan.data.images("mnist", batch_size=8, loader="tfds")
@@ -263,6 +343,23 @@ CATALOGUE = {
     "missing-tensorflow-datasets": (missing_tensorflow_datasets, kgan.data.DatasetNotFoundError,
                                     ["tensorflow-datasets is not installed", r"kgan\[datasets\]"]),
     "missing-tensorboard": (missing_tensorboard, ImportError, ["tensorboard", "pip install"]),
+    "corrupt-image-file": (corrupt_image_file, ValueError, ["1 of 4 image files", r"bad\.png: not a PNG, JPEG",
+                                                             r"b'<html>40'", "Delete or move"]),
+    "label-out-of-range": (label_out_of_range, ValueError, ["label 12", "index 10", "input_dim=10", "labels 0..9",
+                                                             "input_dim >= 13"]),
+    "label-out-of-range-in-pipeline": (label_out_of_range_in_pipeline, ValueError,
+                                       ["during training", "label 10", r"range 0\.\.9", "input_dim >= 11"]),
+    "generator-discriminator-shapes": (generator_discriminator_shapes, ValueError,
+                                       [r"makes samples of shape \(3,\)", r"takes \(2,\)", r"keras\.Input\(\(3,\)\)"]),
+    "endless-dataset": (endless_dataset, ValueError, ["repeats forever", "steps_per_epoch=N", r"drop \.repeat\(\)"]),
+    "backup-of-another-model": (backup_of_another_model, ValueError, ["backup of another model", "do not fit",
+                                                                      "delete the folder"]),
+    "not-a-generator": (not_a_generator, ValueError, [r"inputs of shape \(8, 8, 1\)", "not a generator",
+                                                      "gan.keras"]),
+    "output-path-is-a-file": (output_path_is_a_file, NotADirectoryError, ["samples is a file, not a folder",
+                                                                         "Move or delete"]),
+    "read-only-output": (read_only_output, PermissionError, ["refuses writes", "Read-only file system",
+                                                             "previous file is unchanged", "chmod"]),
 }
 
 
@@ -322,7 +419,16 @@ def test_nan_in_a_later_batch_stops_training():
     assert guard.stopped and "nan" in guard.reason.lower()
 
 
-IN_TRAINING = {"nan-in-a-later-batch"}
+def test_damaged_image_data_behind_a_whole_header_is_skipped():
+    """A file that passes the header check but does not decode is dropped, not a DecodeImage crash mid-epoch."""
+    folder = _image_folder(n=4, extra={"bad.jpg": b"\xff\xd8\xff" + b"garbage" * 10})
+    batches = list(kgan.data.images(folder, batch_size=1, image_size=8, channels=1, shuffle=False))
+    assert len(batches) == 4
+    # The four good images (values i / 4, written through uint8) and nothing else.
+    np.testing.assert_allclose(sorted(float(b.numpy().mean()) for b in batches), [0, 0.25, 0.5, 0.75], atol=0.01)
+
+
+IN_TRAINING = {"nan-in-a-later-batch", "damaged-image-data"}
 
 # Entries whose test needs a fresh process and lives beside its feature: id -> (file, test).
 ELSEWHERE = {
@@ -334,6 +440,12 @@ ELSEWHERE = {
     "lr-callback-on-schedule": ("test_keras_callbacks.py", "test_learning_rate_callbacks_say_why_a_schedule_cannot_be_set"),
     "disk-full": ("test_atomic_saves.py", "test_low_free_space_is_refused_before_writing"),
     "corrupt-keras-file": ("test_atomic_saves.py", "test_corrupt_keras_file_is_called_corrupt"),
+    "cli-output-folder-is-a-file": (
+        "test_cli_usability.py", "test_train_with_a_file_where_an_output_folder_goes_fails_in_one_line_before_training"),
+    "cli-read-only-mid-run": ("test_cli_usability.py", "test_an_output_folder_turning_read_only_mid_run_stops_in_one_line"),
+    "cli-not-a-generator": ("test_cli_usability.py", "test_sample_and_export_refuse_a_keras_model_that_is_not_a_generator"),
+    "cli-vectors-as-png": ("test_cli_usability.py", "test_sample_of_a_vector_generator_asks_for_npy_instead_of_a_png_grid"),
+    "cli-upscale-not-an-image": ("test_cli_usability.py", "test_upscale_on_a_file_that_is_not_an_image_fails_in_one_line"),
 }
 
 

@@ -283,3 +283,106 @@ def test_sample_grid_cells_are_at_least_min_cell(tmp_path):
 
 def test_the_public_names_list_every_submodule_the_face_loads():
     assert set(kgan._SUBMODULES) | {"GAN"} <= set(kgan.__all__) and set(kgan._SUBMODULES) <= set(dir(kgan))
+
+
+# ----------------------------------------------------------------- bad input: one line, never a traceback
+def _train_argv(tmp_path, out, *extra):
+    np.save(tmp_path / "x.npy", np.zeros((32, 28, 28), np.uint8))
+    return ["train", "dcgan", "--data", str(tmp_path / "x.npy"), "--epochs", "2", "--batch-size", "16", "--width",
+            "2", "--latent-dim", "4", "--out", str(out), "--quiet", *extra]
+
+
+def _status(argv) -> int:
+    """``cli.main``'s exit status, whether returned or raised as SystemExit (as the console script sees it)."""
+    try:
+        return cli.main(argv)
+    except SystemExit as exit_info:
+        return exit_info.code
+
+
+def _one_error_line(capsys):
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("in_the_way", ["samples", "backup"])
+def test_train_with_a_file_where_an_output_folder_goes_fails_in_one_line_before_training(in_the_way, tmp_path,
+                                                                                       capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / in_the_way).write_text("not a folder")
+    assert cli.main(_train_argv(tmp_path, out)) == 1
+    err = _one_error_line(capsys)
+    assert f"{out / in_the_way} is a file, not a folder" in err and "Move or delete" in err
+    assert not (out / "gan.keras").exists()
+
+
+def test_an_output_folder_turning_read_only_mid_run_stops_in_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from kgan import _atomic
+
+    real_fsync = _atomic._fsync
+
+    def read_only_after_the_first_grid(path):  # as if the folder became read-only during epoch 1
+        if "epoch_001" in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        real_fsync(path)
+
+    monkeypatch.setattr(_atomic, "_fsync", read_only_after_the_first_grid)
+    out = tmp_path / "run"
+    assert cli.main(_train_argv(tmp_path, out)) == 1
+    err = _one_error_line(capsys)
+    assert f"cannot write {out / 'samples' / 'epoch_001.png'}: its folder refuses writes (Permission denied)" in err
+    assert sorted(os.listdir(out / "samples")) == ["epoch_000.png"]  # no temporary file left behind
+    assert (out / "backup" / "latest.weights.h5").exists()  # epoch 1's backup: fix the folder and run again
+
+
+def test_an_unexpected_error_is_one_line_with_the_way_to_the_traceback(tmp_path, capsys, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("something kgan did not foresee\nsecond line")
+
+    monkeypatch.setattr(kgan.GAN, "fit", boom)
+    assert cli.main(_train_argv(tmp_path, tmp_path / "run")) == 1
+    assert _one_error_line(capsys) == ("kgan: error: RuntimeError: something kgan did not foresee (unexpected; run "
+                                       "again with KGAN_TRACEBACK=1 for the traceback and report it)")
+    monkeypatch.setenv("KGAN_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="did not foresee"):
+        cli.main(_train_argv(tmp_path, tmp_path / "run"))
+
+
+def test_sample_and_export_refuse_a_keras_model_that_is_not_a_generator(tmp_path, capsys):
+    classifier = tmp_path / "classifier.keras"
+    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]).save(classifier)
+    assert _status(["sample", str(classifier), "--latent", "normal", "--out", str(tmp_path / "s.png")]) == 1
+    assert "takes inputs of shape (28, 28, 1), not latent vectors" in _one_error_line(capsys)
+    assert _status(["export", str(classifier), str(tmp_path / "export"), "--name", "m"]) == 1
+    assert "not a generator" in _one_error_line(capsys)
+    assert not (tmp_path / "export" / "m").exists() or not os.listdir(tmp_path / "export" / "m")
+
+
+def test_sample_of_a_vector_generator_asks_for_npy_instead_of_a_png_grid(tmp_path, capsys):
+    generator = tmp_path / "generator.keras"
+    kgan.nets.mlp(2, 3, hidden=(4,), name="g").save(generator)
+    assert _status(["sample", str(generator), "--latent", "normal", "--out", str(tmp_path / "s.png")]) == 1
+    assert "samples of shape (3,), not images" in _one_error_line(capsys)
+    assert not (tmp_path / "s.png").exists()
+    assert cli.main(["sample", str(generator), "--latent", "normal", "--npy", str(tmp_path / "s.npy")]) == 0
+    assert np.load(tmp_path / "s.npy").shape == (64, 3)
+
+
+def test_upscale_on_a_file_that_is_not_an_image_fails_in_one_line(tmp_path, capsys):
+    model = tmp_path / "sr.keras"
+    kgan.nets.sr_generator((4, 4, 1), 2, filters=4, blocks=1, latent_dim=1).save(model)
+    for name, data, problem in [("notes.png", b"hello, not pixels", "it is not a PNG, JPEG, GIF or BMP image"),
+                                ("empty.png", b"", "it is an empty file"),
+                                ("cut.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "it is a truncated PNG")]:
+        (tmp_path / name).write_bytes(data)
+        assert _status(["upscale", str(model), str(tmp_path / name), "--out", str(tmp_path / "o.png")]) == 1
+        err = _one_error_line(capsys)
+        assert f"cannot read {tmp_path / name}: {problem}" in err and ".npy array" in err, err
+    (tmp_path / "fake.npy").write_bytes(b"not numpy")
+    assert _status(["upscale", str(model), str(tmp_path / "fake.npy"), "--out", str(tmp_path / "o.png")]) == 1
+    assert f"cannot read {tmp_path / 'fake.npy'}" in _one_error_line(capsys)
+    assert not (tmp_path / "o.png").exists()

@@ -91,5 +91,6 @@ def test_each_loss_round_trips_through_keras_serialization(name):
     assert losses.get(config) == loss
 
 
-def test_names_are_the_five_losses():
-    assert set(kgan.losses.names()) == {"minimax", "non_saturating", "wasserstein", "least_squares", "hinge"}
+def test_names_are_the_six_losses():
+    assert set(kgan.losses.names()) == {"minimax", "non_saturating", "wasserstein", "least_squares", "hinge",
+                                        "relativistic"}

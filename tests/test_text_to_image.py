@@ -125,12 +125,20 @@ def test_matching_aware_value_matches_hand_computation(loss, fake_half):
 
 
 def test_matching_aware_adds_to_the_d_loss_and_is_reported():
-    gan = _numeric_conditional_gan()
-    gan.compile(terms=[kgan.terms.MatchingAware(weight=2.0)])
     real = np.random.default_rng(0).normal(size=(8, 2)).astype("float32")
     cond = np.arange(8, dtype="float32")[:, None] / 8
-    logs = gan.fit(real, cond, batch_size=8, epochs=1, verbose=0).history
-    assert "matching_aware" in logs and math.isfinite(logs["matching_aware"][0])
+    logs = {}
+    for weight in (0.0, 2.0):  # the same networks (D's weights are fixed, G's seeded) and the same z
+        keras.utils.set_random_seed(0)
+        gan = _numeric_conditional_gan()
+        gan.compile(terms=[kgan.terms.MatchingAware(weight=weight)])
+        logs[weight] = gan.fit(real, cond, batch_size=8, epochs=1, shuffle=False, verbose=0).history  # one step
+    # D's loss grows by weight x the reported (unweighted) term; its value is the mismatched-pair
+    # half computed by hand: softplus(logits of real images with the captions shifted by one).
+    value = logs[2.0]["matching_aware"][0]
+    assert logs[2.0]["d_loss"][0] - logs[0.0]["d_loss"][0] == pytest.approx(2.0 * value, rel=1e-4)
+    wrong_logits = real.sum(1) * np.roll(cond[:, 0], 1)
+    assert value == pytest.approx(np.mean(np.log1p(np.exp(wrong_logits))), rel=1e-5)
 
 
 def test_terms_refuse_unconditional_gans_and_bad_arguments():

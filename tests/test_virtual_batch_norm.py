@@ -110,9 +110,12 @@ def test_trains_inside_a_gan_generator():
     gan = kgan.GAN(generator, kgan.nets.mlp(2, 1, hidden=(8,)), kgan.latent.Normal(3), seed=0)
     gan.compile()
     assert not generator.get_layer("vbn").has_reference  # compile builds G in inference mode only
+    before = [np.array(w) for w in generator.trainable_weights]
     logs = gan.fit(np.random.default_rng(0).normal(size=(32, 2)).astype("float32"), batch_size=8, epochs=1,
                    verbose=0).history
     assert np.isfinite(logs["g_loss"][-1])
+    # Every trainable G weight, VBN's gamma/beta included, got a gradient through the normalisation.
+    assert all(not np.allclose(np.array(w), b) for w, b in zip(generator.trainable_weights, before, strict=True))
     assert float(generator.get_layer("vbn").reference_size) == 8.0  # the first G training batch
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from kgan import _atomic
+from kgan import _atomic, _gan_ema, _nets
 from kgan import latent as latent_lib
 from kgan.gan import GAN
 
@@ -34,21 +34,28 @@ class Sampler:
     generator: keras.Model
     latent: latent_lib.Prior
 
-    def generate(self, n: int, seed: int = 0, batch_size: int = 1000, fixed: dict | None = None) -> np.ndarray:
-        """``n`` images in [-1, 1]; ``fixed`` pins InfoGAN codes (``{"cat0": 3, "cont1": -1.5}``)."""
+    def generate(self, n: int, seed: int = 0, batch_size: int = 1000, fixed: dict | None = None,
+                 truncation: float | None = None) -> np.ndarray:
+        """``n`` images in [-1, 1]; ``fixed`` pins InfoGAN codes (``{"cat0": 3, "cont1": -1.5}``);
+        ``truncation`` draws a Normal prior's z within ``± truncation`` standard deviations."""
         if fixed and not isinstance(self.latent, latent_lib.InfoCode):
             raise ValueError(f"Fixing codes needs an InfoGAN (kgan.latent.InfoCode prior); this one has {self.latent!r}.")
+        if fixed and truncation is not None:
+            raise ValueError("truncation applies to Normal priors, fixed codes to InfoGAN's: pass one of them.")
         seeds = keras.random.SeedGenerator(seed)
         chunks = []
         for start in range(0, n, batch_size):
             size = min(batch_size, n - start)
-            z = self.latent.sample(size, seed=seeds, fixed=fixed) if fixed else self.latent.sample(size, seed=seeds)
+            z = self.latent.sample(size, seed=seeds, fixed=fixed) if fixed else \
+                _gan_ema.sample_latent(self.latent, size, seeds, truncation)
             chunks.append(np.asarray(self.generator(z, training=False)))
         return np.concatenate(chunks)
 
 
 def load_sampler(path, latent=None) -> Sampler:
     """A `Sampler` from a saved ``gan.keras`` (prior included) or a bare ``generator.keras``.
+
+    A GAN compiled with ``ema=`` is sampled through its averaged generator (``gan.ema``).
 
     A bare generator does not record its prior: pass ``latent`` ("normal",
     "uniform" for U(-1, 1), or a `kgan.latent` prior). With a GAN file,
@@ -64,11 +71,13 @@ def load_sampler(path, latent=None) -> Sampler:
                 f"{path} was trained with the prior {model.latent!r}; a different --latent would give wrong "
                 "samples. Leave --latent out for GAN files (it is for bare generator files)."
             )
-        return Sampler(model.generator, model.latent)
+        return Sampler(_gan_ema.sampling_generator(model), model.latent)  # the averaged G when the GAN keeps one
     if not isinstance(model, keras.Model) or not model.inputs:
         raise TypeError(f"{path} holds a {type(model).__name__}, neither a kgan GAN nor a generator model.")
     if len(model.inputs) != 1:
         raise ValueError(f"{path}: the generator takes {len(model.inputs)} inputs (conditional); use the Python API.")
+    if problem := _nets.not_a_generator(model, str(path)):
+        raise ValueError(problem)
     if latent is None:
         raise ValueError(
             f"{path} holds only a generator, which does not record its latent prior: say which one it was "

@@ -165,7 +165,14 @@ class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
 
     # -------------------------------------------------------------- restore
     def load_backup(self):
-        super().load_backup()  # weights, both optimizers, seed state; the epoch from the json file
+        try:
+            super().load_backup()  # weights, both optimizers, seed state; the epoch from the json file
+        except (ValueError, KeyError, TypeError) as err:  # Keras: "A total of 6 objects could not be loaded"
+            raise ValueError(
+                f"{self.backup_dir} holds a backup of another model or other settings: its weights do not fit "
+                f"this GAN (Keras: {str(err).split('.')[0][:100]}). Resume with the interrupted run's networks and "
+                "compile() arguments, or start over: delete the folder or give BackupAndRestore another one."
+            ) from None
         position = self.read_position(self.backup_dir)
         if position is None:
             return
@@ -176,6 +183,7 @@ class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
 
     def on_train_begin(self, logs=None):
         self.resumed_from, self._to_skip, self._batches_done = None, 0, 0
+        _atomic.make_folder(self.backup_dir)  # a file in the way fails now, not at the first backup
         super().on_train_begin(logs)
         if self.resumed_from is None:
             return
@@ -257,7 +265,7 @@ class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
         import h5py
         import keras
 
-        os.makedirs(self.backup_dir, exist_ok=True)
+        _atomic.make_folder(self.backup_dir)
         with contextlib.suppress(FileNotFoundError):  # left by a kill in kgan <= 0.1's non-atomic backup
             os.remove(os.path.join(self.backup_dir, "incoming.weights.h5"))
         if self.double_checkpoint:

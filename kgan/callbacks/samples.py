@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import pixels
+from kgan import _atomic, pixels
 from kgan._checks import positive_int
 
 __all__ = ["GeneratorEMA", "SampleGrid"]
@@ -106,6 +106,7 @@ class SampleGrid(keras.callbacks.Callback):
         # (initial_epoch, BackupAndRestore) already gets absolute epoch numbers from Keras.
         self._offset = None
         self._first_epoch = self._last_epoch == 0 and not self.paths
+        _atomic.make_folder(self.out_dir)  # a file in the way fails now, not after the first epoch
 
     def on_epoch_begin(self, epoch, logs=None):
         # Decided here, not in on_train_begin: by now every callback's on_train_begin has run, so
@@ -151,7 +152,9 @@ class GeneratorEMA(keras.callbacks.Callback):
     training batch (with ``steps_per_execution = k``, once per block with
     ``decay**k``); BatchNormalization statistics are copied, not averaged.
     Training itself is unchanged. The average is kept by this callback, not
-    saved in the GAN's ``.keras`` file: save ``ema_generator`` yourself.
+    saved in the GAN's ``.keras`` file: save ``ema_generator`` yourself. To keep
+    the average in the GAN (saved, resumed, sampled by ``generate`` and the
+    CLI), compile it with ``gan.compile(ema=0.999)`` instead.
 
     ```python
     ema = kgan.callbacks.GeneratorEMA(decay=0.999)

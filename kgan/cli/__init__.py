@@ -36,10 +36,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from kgan.cli import evaluate, export, generate_text, inpaint, sample, train, tune, upscale
-from kgan.cli._args import Parser
+from kgan.cli._args import Parser, fail
 
 # In the order `kgan --help` lists them.
 _COMMANDS = (train, sample, evaluate, export, tune, upscale, inpaint, generate_text)
@@ -70,8 +71,18 @@ def main(argv=None) -> int:
     import kgan
 
     kgan._load(quiet=True)  # the face the handlers use (a no-op when already loaded)
-    try:  # arguments are fully checked by the parser: anything raised below is reported as is
+    try:  # arguments are checked by the parser; what the handlers raise still gets one line, not a traceback
         return args.handler(args)
     except KeyboardInterrupt:
         print("kgan: interrupted", file=sys.stderr)
         return 130
+    except (OSError, ValueError) as err:  # kgan's messages name the problem and the fix
+        if os.environ.get("KGAN_TRACEBACK"):
+            raise
+        return fail(" ".join(str(err).split()))
+    except Exception as err:  # noqa: BLE001 - unexpected: still one line, with the way to the traceback
+        if os.environ.get("KGAN_TRACEBACK"):
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        return fail(f"{type(err).__name__}: {first[:300]} (unexpected; run again with KGAN_TRACEBACK=1 for the "
+                    "traceback and report it)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kgan.cli._args import fail, int_between
+from kgan.cli._args import fail, int_between, positive_float
 
 
 def model_command(commands, name, help_text, description):
@@ -42,6 +42,9 @@ def add_parser(commands) -> None:
     sample.add_argument("--cols", type=int_between(1), default=None, help="images per grid row")
     sample.add_argument("--code", action="append", default=None, metavar="NAME=VALUE",
                         help="InfoGAN: pin a code, e.g. --code cat0=3 --code cont1=-1.5 (the rest is sampled)")
+    sample.add_argument("--truncation", type=positive_float, default=None, metavar="T",
+                        help="Normal priors: draw z within +-T standard deviations (less variety, more "
+                             "fidelity; BigGAN's truncation trick)")
     sample.set_defaults(handler=run)
 
 
@@ -54,11 +57,14 @@ def run(args) -> int:
         args.out = "samples.png"
     sampler = load_sampler(args)
     try:
-        images = sampler.generate(args.n, seed=args.seed, fixed=_parse_codes(args.code))
+        images = sampler.generate(args.n, seed=args.seed, fixed=_parse_codes(args.code), truncation=args.truncation)
     except ValueError as err:
         return fail(str(err))
     if not np.isfinite(images).all():
         return fail("the generator produced NaN/inf values: the model is broken (diverged training?).")
+    if args.out and images.ndim not in (3, 4):
+        return fail(f"{args.model}'s generator makes samples of shape {images.shape[1:]}, not images "
+                    "(height, width[, channels]), so there is no PNG grid to draw: write them with --npy FILE.")
     written = []
     try:  # atomic writes: a kill or a full disk leaves any previous file whole
         if args.out:

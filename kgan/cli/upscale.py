@@ -40,7 +40,7 @@ def output_file(text):
 def _read_png(path: Path, channels: int):
     import tensorflow as tf
 
-    image = tf.io.decode_png(tf.io.read_file(str(path)))  # uint8 (h, w, 1|2|3|4)
+    image = tf.io.decode_image(tf.io.read_file(str(path)), expand_animations=False)  # uint8 (h, w, 1|2|3|4)
     if image.shape[-1] in (2, 4):  # drop alpha
         image = image[..., : image.shape[-1] - 1]
     if image.shape[-1] == 3 and channels == 1:
@@ -55,7 +55,7 @@ def run(args) -> int:
 
     from kgan import _atomic
     from kgan.apps import super_resolution as sr
-    from kgan.pixels import image_grid, save_png
+    from kgan.pixels import image_file_problem, image_grid, save_png
 
     try:
         model = sr._generator_of(str(args.model))
@@ -63,6 +63,8 @@ def run(args) -> int:
         return fail(f"cannot use {args.model} as a super-resolution model: {err}")
     channels = model.inputs[-1].shape[-1]
     if args.input.suffix.lower() == ".png":
+        if problem := image_file_problem(args.input):
+            return fail(f"cannot read {args.input}: it is {problem}. Pass a .png image or a .npy array (n, h, w, c).")
         images = _read_png(args.input, channels)
     else:
         try:

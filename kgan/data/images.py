@@ -28,13 +28,12 @@ import tensorflow as tf
 
 from kgan._checks import positive_int
 from kgan._data_checks import VALIDATED_ATTR
-from kgan.data import _idx, _pipelines
+from kgan.data import _folders, _idx, _pipelines
 
 __all__ = ["DatasetNotFoundError", "image_arrays", "images"]
 
 KERAS_DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100")
 LOADERS = ("auto", "tfds", "debian", "keras")
-_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _MAX_FULL_SHUFFLE = 100_000  # in-memory datasets up to this size are shuffled completely
 
 
@@ -258,44 +257,6 @@ def _split_arrays(source):
     return _as_nhwc(source), None
 
 
-def _folder_dataset(path, labels, image_size, channels):
-    import keras
-
-    files = sorted(
-        os.path.join(root, f) for root, _, names in os.walk(path) for f in names
-        if f.lower().endswith(_IMAGE_EXTENSIONS)
-    )
-    if not files:
-        raise FileNotFoundError(f"No image files ({', '.join(_IMAGE_EXTENSIONS)}) under {path}.")
-    if image_size is None or channels is None:
-        # Look at a sample of files, not just the first: a grayscale first file must not turn
-        # every colour image grey, and differing sizes need an explicit target size.
-        seen = [tf.io.decode_image(tf.io.read_file(f), expand_animations=False).shape for f in files[:50]]
-        sizes = {tuple(shape[:2]) for shape in seen}
-        if image_size is None and len(sizes) > 1:
-            raise ValueError(
-                f"The images under {path} have different sizes ({sorted(sizes)[:4]}...): pass "
-                "image_size=(height, width) to resize them all."
-            )
-        image_size = image_size or sizes.pop()
-        channels = channels or (3 if any(shape[-1] >= 3 for shape in seen) else 1)
-    subdirs = [d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d))]
-    if labels and not subdirs:
-        raise ValueError(
-            f"labels=True needs one sub-folder per class under {path} (e.g. {path}/cat/*.png); "
-            "this folder has none."
-        )
-    ds = keras.utils.image_dataset_from_directory(
-        path, labels="inferred" if labels else None, label_mode="int" if labels else None,
-        color_mode={1: "grayscale", 3: "rgb", 4: "rgba"}.get(channels, "rgb"), image_size=tuple(image_size),
-        batch_size=None, shuffle=False, verbose=False,
-    )
-    # Values are floats in [0, 255] after resizing; uint8 makes the cache four times smaller.
-    to_uint8 = lambda im: tf.cast(tf.clip_by_value(tf.round(im), 0, 255), tf.uint8)  # noqa: E731
-    ds = ds.map(lambda im, y: (to_uint8(im), y)) if labels else ds.map(lambda im: (to_uint8(im),))
-    return ds, len(files)
-
-
 def _load_numpy_file(path, labels):
     """``.npy`` (images) or ``.npz`` (``images``/``x`` and optional ``labels``/``y`` arrays)."""
     if path.endswith(".npy"):
@@ -326,7 +287,7 @@ def _resolve(source, split, labels, loader, data_dir, download, image_size, chan
                 raise ValueError(f"{text!r} is a file: pass a folder of images, a .npy/.npz file or a dataset name.")
             if not os.path.isdir(path):
                 raise FileNotFoundError(f"Image folder {text!r} does not exist (or is not a folder).")
-            ds, n = _folder_dataset(path, labels, image_size, channels)
+            ds, n = _folders.folder_dataset(path, labels, image_size, channels)
             return ds, n, (0.0, 255.0)
         kind, loaded = _load_named(text, split, labels, loader, data_dir, download)
         if kind == "dataset":

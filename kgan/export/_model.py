@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgan import _gan_ema, _nets
 from kgan.export._names import (
     BATCH_SIZE,
     CODES_SIGNATURE,
@@ -38,10 +39,12 @@ class Exported:
     """The generator, its prior (or None) and the input specs of the signatures."""
 
     def __init__(self, model, prior):
-        if isinstance(model, GAN):
-            generator, prior = model.generator, model.latent if prior is None else prior
+        if isinstance(model, GAN):  # the averaged generator when the GAN keeps one (compile(ema=...))
+            generator, prior = _gan_ema.sampling_generator(model), model.latent if prior is None else prior
         elif isinstance(model, keras.Model):
             generator = model
+            if problem := _nets.not_a_generator(model, f"The model {model.name!r}"):
+                raise ValueError(problem)
         else:
             raise TypeError(f"Export a kgan.GAN or a generator keras.Model, got {type(model).__name__}.")
         specs = _input_specs(generator, prior)

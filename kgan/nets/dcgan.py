@@ -87,7 +87,11 @@ def dcgan_generator(image_shape, latent_dim: int = 100, width: int = 64, seed: i
     return keras.Model(z, images, name=name)
 
 
-def dcgan_discriminator(image_shape, width: int = 64, seed: int | None = None,
+def _spectral(layer, name, **kwargs):
+    return keras.layers.SpectralNormalization(layer, power_iterations=1, name=name, **kwargs)
+
+
+def dcgan_discriminator(image_shape, width: int = 64, seed: int | None = None, spectral_norm: bool = False,
                         name: str = "dcgan_discriminator") -> keras.Model:
     """DCGAN discriminator: image -> ``{"logits": (n, 1), "features": (n, k)}``.
 
@@ -100,6 +104,15 @@ def dcgan_discriminator(image_shape, width: int = 64, seed: int | None = None,
         image_shape: ``(height, width, channels)``, 28x28, 32x32 or 64x64.
         width: channels of the first convolution; each later one doubles.
         seed: seeds the weight initialisation.
+        spectral_norm: wrap every convolution and the logits layer in Keras'
+            ``SpectralNormalization`` (Miyato et al. 2018) and drop batch
+            normalization, as SN-GAN does: D's Lipschitz constant stays near 1,
+            so it cannot grow its logits without bound (pairs well with
+            ``loss="hinge"``).
+
+    ```python
+    d = kgan.nets.dcgan_discriminator((28, 28, 1), width=64, spectral_norm=True)
+    ```
     """
     height, _, _ = _check_image_shape(image_shape)
     end, stages = _LAYOUT[height]
@@ -108,12 +121,16 @@ def dcgan_discriminator(image_shape, width: int = 64, seed: int | None = None,
     images = keras.Input(tuple(int(d) for d in image_shape), name="image")
     x = images
     for i in range(stages):
-        x = keras.layers.Conv2D(width * 2 ** i, _KERNEL, strides=2, padding="same", use_bias=i == 0,
-                                kernel_initializer=_init(seed, i), name=f"down{i + 1}")(x)
-        if i > 0:  # no batch norm on D's input layer (the paper's guideline)
+        # Without batch norm (SN) every convolution needs its bias.
+        conv = keras.layers.Conv2D(width * 2 ** i, _KERNEL, strides=2, padding="same", use_bias=i == 0 or spectral_norm,
+                                   kernel_initializer=_init(seed, i), name=f"down{i + 1}" + ("_conv" if spectral_norm else ""))
+        x = _spectral(conv, f"down{i + 1}")(x) if spectral_norm else conv(x)
+        if i > 0 and not spectral_norm:  # no batch norm on D's input layer (the paper's guideline)
             x = keras.layers.BatchNormalization(name=f"down{i + 1}_bn")(x)
         x = keras.layers.LeakyReLU(negative_slope=0.2, name=f"down{i + 1}_act")(x)
     assert x.shape[1] == end
     features = keras.layers.Flatten(name="features")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=_init(seed, stages), dtype="float32", name="logits")(features)
+    dense = keras.layers.Dense(1, kernel_initializer=_init(seed, stages), dtype="float32",
+                               name="logits_dense" if spectral_norm else "logits")
+    logits = _spectral(dense, "logits", dtype="float32")(features) if spectral_norm else dense(features)
     return keras.Model(images, {"logits": logits, "features": features}, name=name)

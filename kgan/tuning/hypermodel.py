@@ -132,7 +132,8 @@ class GANHyperModel(keras_tuner.HyperModel):
         if self.steps_per_epoch is not None:
             kwargs.setdefault("steps_per_epoch", self.steps_per_epoch)
         try:  # bad data is the user's to fix, not a failed trial: stop the whole search with the reason
-            _data_checks.check_fit_data(model, x, batch_size=kwargs.get("batch_size"))
+            _data_checks.check_fit_data(model, x, batch_size=kwargs.get("batch_size"),
+                                        steps_per_epoch=kwargs.get("steps_per_epoch"))
         except ValueError as err:
             raise keras_tuner.errors.FatalValueError(str(err)) from None
         guard = callbacks_lib.TerminateOnNonFinite(verbose=False)

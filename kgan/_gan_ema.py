@@ -1,0 +1,115 @@
+"""The averaged generator a GAN keeps when compiled with ``ema=``: saved with it, used for sampling.
+
+An exponential moving average of G's weights gives smoother, often better samples than the
+last iterate (Yazici et al. 2019; ProGAN, BigGAN, StyleGAN sample from it). Here the average
+belongs to the GAN, not to a callback: its weights are among the GAN's own variables, so
+``gan.save`` / ``keras.models.load_model``, ``BackupAndRestore`` and kgan's checkpoints keep it,
+and ``gan.generate``, ``kgan sample``, ``kgan evaluate`` and ``kgan export`` draw from it.
+
+```python
+gan.compile(ema=0.999)        # about the last 1,000 G updates
+gan.fit(ds, epochs=20)
+gan.generate(64, seed=0)      # from the average; gan.generate(64, ema=False) for the live G
+```
+
+The update runs after each training batch (an internal callback `GAN.fit` adds last, after any
+``BackupAndRestore`` has restored the weights), decaying once per G optimizer update, so
+``steps_per_execution=k`` and ``g_steps=k`` both give ``decay**k`` per block. Training itself
+is unchanged; BatchNormalization statistics are copied, not averaged.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+class GeneratorAverage:
+    """The EMA copy of a generator (``gan.ema``); ``generator`` is the averaged model."""
+
+    def __init__(self, generator, decay: float):
+        try:
+            decay = float(decay)
+        except (TypeError, ValueError):
+            raise TypeError(f"ema must be a decay in (0, 1) such as 0.999, or None; got {decay!r}.") from None
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"ema={decay}: the decay must be in (0, 1), e.g. 0.999 (about the last 1,000 updates).")
+        self.decay = decay
+        try:
+            self.generator = keras.models.clone_model(generator)
+        except ValueError as err:  # subclassed generators without get_config cannot be copied
+            raise ValueError(f"ema needs a copy of the generator, and Keras cannot clone it ({err}). Use a "
+                             "functional or Sequential generator, or one whose get_config rebuilds it.") from None
+        self.generator.set_weights(generator.get_weights())
+        self.generator.trainable = False
+        self._pairs = list(zip(self.generator.weights, generator.weights, strict=True))
+        self._trainable = {id(v) for v in generator.trainable_weights}
+        self._step = None
+
+    @property
+    def variables(self) -> list:
+        """The averaged weights, saved among the GAN's own variables."""
+        return [ema for ema, _ in self._pairs]
+
+    def update(self, updates: int) -> None:
+        """Fold in the live weights after ``updates`` G optimizer updates: ``decay**updates``."""
+        if self._step is None:
+            @tf.function
+            def step(decay):
+                for ema, live in self._pairs:
+                    ema.assign(decay * ema + (1.0 - decay) * live if id(live) in self._trainable else live)
+
+            self._step = step
+        self._step(tf.constant(self.decay ** updates, tf.float32))
+
+
+class AverageUpdate(keras.callbacks.Callback):
+    """Updates ``gan.ema`` after each training batch; `GAN.fit` adds it when the GAN has one."""
+
+    def __init__(self, average: GeneratorAverage):
+        super().__init__()
+        self.average = average
+        self._seen = 0
+
+    def on_train_begin(self, logs=None):
+        # Read after BackupAndRestore has restored the optimizer: a resumed run counts from there.
+        self._seen = int(self.model.g_optimizer.iterations.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        # With steps_per_execution = k Keras calls this once per k steps: count G's updates instead.
+        iterations = int(self.model.g_optimizer.iterations.numpy())
+        updates, self._seen = iterations - self._seen, iterations
+        if updates > 0:
+            self.average.update(updates)
+
+
+def for_compile(gan, decay):
+    """``gan.ema`` after ``compile(ema=decay)``: kept when compiling again with the same decay."""
+    if decay is None:
+        return None
+    current = getattr(gan, "ema", None)
+    if isinstance(current, GeneratorAverage) and current.decay == float(decay):
+        return current  # like an optimizer passed back in: a second compile continues the average
+    return GeneratorAverage(gan.generator, decay)
+
+
+def sampling_generator(gan, ema=None):
+    """The network `GAN.generate` samples: the average when kept (``ema=None``/True), else G."""
+    if ema is None:
+        return gan.generator if gan.ema is None else gan.ema.generator
+    if ema and gan.ema is None:
+        raise ValueError("generate(ema=True): this GAN keeps no averaged generator; compile it with ema=0.999 "
+                         "(then train) or leave ema out / pass ema=False for the live generator.")
+    return gan.ema.generator if ema else gan.generator
+
+
+def sample_latent(prior, n, seed, truncation=None):
+    """``prior.sample(n, seed)``, truncated for a Normal prior when ``truncation`` is given."""
+    if truncation is None:
+        return prior.sample(n, seed=seed)
+    from kgan.latent import Normal
+
+    if not isinstance(prior, Normal):
+        raise ValueError(f"truncation needs a Normal prior (values near its mode); this GAN's prior is {prior!r}. "
+                         "Leave truncation out.")
+    return prior.sample(n, seed=seed, truncation=truncation)
