@@ -178,3 +178,15 @@ def test_a_stateless_training_call_keeps_batch_statistics_but_advances_random_la
     assert not np.allclose(first, second)  # fresh shifts and dropout masks each call
     assert all(np.array_equal(np.array(v), s) for v, s in zip(
         [v for v in net.non_trainable_variables if "moving" in v.path], statistics, strict=True))
+
+
+@pytest.mark.parametrize("term", [kgan.terms.GradientPenalty(), kgan.terms.R1Penalty(), kgan.terms.R2Penalty()])
+def test_gradient_penalties_warn_about_batch_norm_in_the_discriminator(term):
+    with pytest.warns(UserWarning, match=f"{type(term).__name__} with BatchNormalization in the discriminator"):
+        kgan.GAN.dcgan((28, 28, 1), latent_dim=4, width=2, seed=0).compile(terms=[term])
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # no batch norm (spectral norm instead): no warning
+        warnings.simplefilter("always")
+        kgan.GAN.dcgan((28, 28, 1), latent_dim=4, width=2, seed=0, spectral_norm=True).compile(terms=[term])
+    assert not [w for w in caught if "BatchNormalization" in str(w.message)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from kgan.terms.base import Step, Term
+from kgan.terms.base import Step, Term, warn_if_batch_norm_in_discriminator
 
 
 @keras.saving.register_keras_serializable(package="kgan")
@@ -27,6 +27,9 @@ class GradientPenalty(Term):
         super().__init__(weight=weight, name=name)
         self.target = float(target)
         self.epsilon = float(epsilon)
+
+    def build(self, gan):
+        warn_if_batch_norm_in_discriminator(self, gan)
 
     def discriminator_loss(self, step: Step):
         real = ops.cast(step.real, step.fake.dtype)

@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from kgan._checks import positive_int
-from kgan.terms.base import Step, Term
+from kgan.terms.base import Step, Term, warn_if_batch_norm_in_discriminator
 
 __all__ = ["R1Penalty", "R2Penalty"]
 
@@ -23,6 +23,7 @@ class _ZeroCentred(Term):
         raise NotImplementedError
 
     def build(self, gan):
+        warn_if_batch_norm_in_discriminator(self, gan)
         # The D updates seen so far; saved with the model so a resumed run keeps its rhythm.
         self._updates = None
         if self.interval > 1:
