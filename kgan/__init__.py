@@ -25,6 +25,9 @@ __all__ = ["CorruptFileError", "DiskFullError", "GAN", "apps", "callbacks", "dat
 
 from kgan._atomic import CorruptFileError, DiskFullError  # noqa: E402  (stdlib only: `kgan --help` stays fast)
 
+#: Keras backends kgan trains on (docs/engine.md, "Running on JAX").
+_BACKENDS = ("tensorflow", "jax")
+
 _loading = False  # True while _load runs: submodules importing each other must not restart it
 
 if _TYPE_CHECKING:  # what `_load` binds, spelled out for static tools (type checkers, the API docs)
@@ -79,10 +82,11 @@ def _load(quiet: bool = False) -> None:
 
     import keras
 
-    if keras.backend.backend() != "tensorflow":  # train_step uses tf.GradientTape and tf.distribute
+    if keras.backend.backend() not in _BACKENDS:  # the step has a TF (_step_tf) and a JAX (_step_jax) plumbing
         raise ImportError(
-            f"kgan needs Keras' TensorFlow backend, but KERAS_BACKEND is {keras.backend.backend()!r}. "
-            "Set KERAS_BACKEND=tensorflow before importing keras."
+            f"kgan runs on Keras' {' and '.join(_BACKENDS)} backends, but KERAS_BACKEND is "
+            f"{keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow (the default; export needs it) or "
+            "KERAS_BACKEND=jax (pip install 'kgan[jax]') before importing keras."
         )
     _loading = True
     try:

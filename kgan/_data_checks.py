@@ -23,7 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import _keras_private, _nets
+from kgan import _keras_private, _nets, _replicas
 
 VALIDATED_ATTR = "_kgan_value_range"  # kgan.data.images tags its datasets with their checked range
 
@@ -74,7 +74,7 @@ def min_batch_size(gan) -> int:
     for net in (gan.generator, gan.discriminator):
         if any(_needs_two_samples(layer) for layer in _keras_private.flatten_layers(net)):
             needed = max(needed, 2)
-    return needed * gan.distribute_strategy.num_replicas_in_sync  # each replica gets a slice
+    return needed * _replicas.replica_count(gan)  # each replica gets a slice
 
 
 def _needs_two_samples(layer) -> bool:
@@ -100,6 +100,16 @@ def check_generate_condition(n: int, condition, conditional: bool) -> None:
     if rows != {n}:
         raise ValueError(f"generate(n={n}) got conditions with {sorted(rows)} rows: pass one condition per sample "
                          f"(condition[:{n}], or n=len(condition)).")
+
+
+def is_dataset(x) -> bool:
+    """Whether ``x`` is a ``tf.data.Dataset`` (fit's input on any backend).
+
+    ```python
+    is_dataset(tf.data.Dataset.range(3))   # True; a NumPy array: False
+    ```
+    """
+    return isinstance(x, tf.data.Dataset)
 
 
 def check_fit_data(gan, x, y=None, batch_size=None, steps_per_epoch=None) -> None:

@@ -218,28 +218,71 @@ def call_losses(net) -> list:
 
 
 def all_finite(tensors):
-    """A scalar bool tensor: every (non-None) tensor in the list is free of NaN and inf."""
-    import tensorflow as tf
+    """A scalar bool tensor: every (non-None) tensor in the list is free of NaN and inf.
 
-    # Sparse gradients (Embedding layers) are checked on their values, never made dense.
-    values = [t.values if isinstance(t, tf.IndexedSlices) else t for t in tensors if t is not None]
+    ```python
+    finite = all_finite(grads)     # False when any gradient holds a NaN or an inf
+    ```
+    """
+    # Sparse gradients (tf.IndexedSlices of Embedding layers) are checked on their values, never made dense.
+    values = [t.values if hasattr(t, "indices") and hasattr(t, "values") else t for t in tensors if t is not None]
     checks = [keras.ops.all(keras.ops.isfinite(t)) for t in values]
     return keras.ops.all(keras.ops.stack(checks)) if checks else keras.ops.convert_to_tensor(True)
 
 
-def input_gradient(fn, x, loss_scale=None):
+def input_gradient(fn, x, loss_scale=None, variables=()):
     """``d sum(fn(x)) / dx`` as float32, differentiable (for gradient penalties inside a step).
 
     Under mixed float16 the inner gradient underflows like any other: pass the phase's loss
     scale and the sum is scaled before differentiation and the gradient unscaled after. The one
-    place that names TensorFlow's tape, so a term stays backend-neutral.
-    """
-    import tensorflow as tf
+    place that names a backend's autodiff, so a term stays backend-neutral.
 
-    with tf.GradientTape() as tape:  # nested in the phase's tape, so the result is differentiable
-        tape.watch(x)
-        total = keras.ops.sum(keras.ops.cast(fn(x), "float32"))
-        if loss_scale is not None:
-            total = total * keras.ops.cast(loss_scale, "float32")
-    grads = keras.ops.cast(tape.gradient(total, x), "float32")
-    return grads if loss_scale is None else grads / keras.ops.cast(loss_scale, "float32")
+    ``variables``: on JAX, every variable ``fn`` may read or assign (`kgan.terms.Step` passes the
+    GAN's). ``jax.grad`` runs ``fn`` in a fresh ``keras.StatelessScope`` holding their current
+    values; what ``fn`` assigns (D's BatchNorm statistics when a penalty calls D with
+    ``update_state=True``) is returned out of ``jax.grad`` and assigned again in the caller's
+    scope, so the state moves as it does on TensorFlow and no inner tracer leaks.
+
+    ```python
+    grads = input_gradient(lambda x: D(x), real)    # (batch, ...) like real
+    ```
+    """
+    scale = None if loss_scale is None else keras.ops.cast(loss_scale, "float32")
+
+    def total(x):
+        out = keras.ops.sum(keras.ops.cast(fn(x), "float32"))
+        return out if scale is None else out * scale
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:  # nested in the phase's tape, so the result is differentiable
+            tape.watch(x)
+            value = total(x)
+        grads = tape.gradient(value, x)
+    elif backend == "jax":
+        grads = _jax_input_gradient(total, x, list(variables))
+    else:
+        raise NotImplementedError(f"input_gradient on Keras' {backend!r} backend: kgan supports tensorflow and jax.")
+    grads = keras.ops.cast(grads, "float32")
+    return grads if scale is None else grads / scale
+
+
+def _jax_input_gradient(total, x, variables):
+    import jax
+
+    current = [v.value for v in variables]  # the caller's (outer scope's) values
+
+    def scoped(x):
+        with keras.StatelessScope(state_mapping=list(zip(variables, current, strict=True))) as scope:
+            before = [scope.get_current_value(v) for v in variables]
+            out = total(x)
+        changed = {i: scope.get_current_value(v) for i, v in enumerate(variables)
+                   if scope.get_current_value(v) is not before[i]}
+        return out, changed
+
+    grads, changed = jax.grad(scoped, has_aux=True)(x)
+    for i, value in changed.items():
+        variables[i].assign(value)  # recorded by the caller's StatelessScope
+    return grads

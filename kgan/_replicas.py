@@ -50,6 +50,23 @@ def scale_for_replicas(loss):
     return loss / replicas if replicas > 1 else loss
 
 
+def replica_count(model) -> int:
+    """Replicas a global batch is split over: the ``tf.distribute`` strategy's on TensorFlow, the
+    batch axis of ``keras.distribution.distribution()``'s device mesh on JAX (1 without one).
+
+    ```python
+    replica_count(gan)    # 2 under MirroredStrategy on two GPUs, or JAX's DataParallel on two
+    ```
+    """
+    if keras.backend.backend() == "tensorflow":
+        return model.distribute_strategy.num_replicas_in_sync
+    distribution = keras.distribution.distribution()
+    mesh = getattr(distribution, "device_mesh", None)
+    if mesh is None or getattr(distribution, "batch_dim_name", None) not in mesh.axis_names:
+        return 1
+    return int(mesh.shape[list(mesh.axis_names).index(distribution.batch_dim_name)])
+
+
 def is_mirrored(strategy) -> bool:
     return isinstance(strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy))
 
@@ -65,7 +82,7 @@ def reducible(results: dict) -> dict:
     Keras 3 reduces them with ``strategy.reduce(..., axis=0)``, which fails on scalars
     (tensorflow#72388): give them shape (1,); the reduced logs are scalars again.
     """
-    if not multi_worker():
+    if keras.backend.backend() != "tensorflow" or not multi_worker():
         return results
     return {name: ops.reshape(value, (1,)) for name, value in results.items()}
 
@@ -76,9 +93,10 @@ def fit_execution_blocks(model, steps_per_epoch) -> None:
     Under MirroredStrategy it fails in Keras 3 (keras-team/keras#19246): one step per execution
     then. Steps per epoch that are not a multiple of it run whole blocks on an endless dataset.
     """
-    if (model.steps_per_execution or 1) > 1 and is_mirrored(model.distribute_strategy):
+    strategy = getattr(model, "distribute_strategy", None)  # TensorFlow only
+    if (model.steps_per_execution or 1) > 1 and is_mirrored(strategy):
         warnings.warn(
-            f"steps_per_execution={model.steps_per_execution} fails under {type(model.distribute_strategy).__name__} "
+            f"steps_per_execution={model.steps_per_execution} fails under {type(strategy).__name__} "
             "in Keras 3 (keras-team/keras#19246): running one step per execution instead.",
             stacklevel=3,
         )

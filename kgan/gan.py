@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from kgan import _data_checks, _gan_ema, _gan_keras, _keras_private, _nets, _replicas, presets
+from kgan import _data_checks, _gan_ema, _gan_keras, _keras_private, _nets, _replicas, _step_jax, _step_tf, presets
 from kgan import latent as latent_lib
 from kgan import losses as losses_lib
 from kgan._checks import positive_int
@@ -85,6 +84,7 @@ class GAN(SavingMixin, keras.Model):
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self._term_trackers = {}
         self.terms = []
+        self.term_state = terms_lib.TermState(name="term_state")  # the terms' variables, seen by every trainer
         self.loss_fn = losses_lib.NonSaturating()
         self.d_steps = self.g_steps = 1
         self.d_optimizer = self.g_optimizer = None
@@ -194,6 +194,7 @@ class GAN(SavingMixin, keras.Model):
                 optimizer.build(net.trainable_variables)
         for term in self.terms:
             term.build(self)
+        self.term_state.hold(self.terms)
         self._term_trackers = _gan_keras.term_trackers(self.terms)
 
     def _build_networks(self):
@@ -309,7 +310,7 @@ class GAN(SavingMixin, keras.Model):
         # One call on [real; fake] halves the number of D calls when no layer mixes samples.
         n = ops.shape(real)[0]
         both = ops.concatenate([real, fake], axis=0)
-        cond = None if condition is None else tf.nest.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
+        cond = None if condition is None else keras.tree.map_structure(lambda c: ops.concatenate([c, c], axis=0), condition)
         out = self.discriminate(both, cond, training, update_state)
         own = list(self.discriminator.losses) if collect else []
         return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}, own
@@ -335,7 +336,7 @@ class GAN(SavingMixin, keras.Model):
         for start in range(0, n, batch_size):
             size = min(batch_size, n - start)
             z = _gan_ema.sample_latent(self.latent, size, seed_gen, truncation)
-            cond = None if condition is None else tf.nest.map_structure(
+            cond = None if condition is None else keras.tree.map_structure(
                 lambda c, s=start, e=start + size: ops.convert_to_tensor(c[s:e]), condition)
             chunks.append(ops.convert_to_numpy(_nets.run(generator, z if cond is None else [z, cond], False, True)))
         return np.concatenate(chunks, axis=0)
@@ -354,7 +355,7 @@ class GAN(SavingMixin, keras.Model):
         pixels for a tanh generator), TFDS dicts and batches too small for the networks' batch
         statistics raise a ``ValueError`` that says how to fix them.
         """
-        if isinstance(x, tf.data.Dataset):
+        if _data_checks.is_dataset(x):
             kwargs.setdefault("shuffle", False)  # silences Keras' "shuffle=True will be ignored"
         if self.compiled:  # uncompiled: Keras' own error says to compile first
             batch_size = kwargs.get("batch_size", args[1] if len(args) > 1 else None)
@@ -442,44 +443,24 @@ class GAN(SavingMixin, keras.Model):
             total = total + ops.cast(loss, "float32")
         return total
 
-    @staticmethod
-    def _apply(optimizer, tape, scaled, variables):
-        """Apply one phase's gradients; returns whether they were all finite.
+    def train_step(self, *args):
+        """One batch: ``d_steps`` D updates, then ``g_steps`` G updates; returns the logs.
 
-        oneDNN's fused MatMul+BiasAdd+ReLU turns a NaN input into 0 on some CPUs, so a NaN
-        sample or weight can leave the loss finite while the gradients are not (KERAS-NOTES):
-        the logged loss carries this flag, so per-batch NaN checks still see the divergence.
+        TensorFlow (and Keras' stateful trainers) call ``train_step(data)``: `kgan._step_tf`.
+        JAX calls ``train_step(state, data)`` and gets ``(logs, state)`` back: `kgan._step_jax`.
         """
-        grads = tape.gradient(scaled, variables)
-        optimizer.apply(grads, variables)
-        return _nets.all_finite(grads)
+        if keras.backend.backend() == "jax":
+            return _step_jax.train_step(self, *args)
+        return _step_tf.train_step(self, *args)
 
-    def train_step(self, data):
-        real, condition = self._unpack(data)
-        seeds = _replicas.step_seeds(self.seed_generator)
-        d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
-        d_finite = g_finite = True  # whether every update of the phase had finite gradients
-        for _ in range(self.d_steps):
-            with tf.GradientTape() as tape:
-                d_step = self._discriminator_step(real, condition, True, seeds)
-                d_loss = self.compute_discriminator_loss(d_step)
-                # Per-replica share of the global-batch loss, scaled against float16 underflow inside
-                # the tape (a no-op unless a LossScaleOptimizer, whose apply() unscales the gradients).
-                scaled = self.d_optimizer.scale_loss(_replicas.scale_for_replicas(d_loss))
-            d_finite = ops.logical_and(d_finite, self._apply(self.d_optimizer, tape, scaled, d_vars))
-        for _ in range(self.g_steps):
-            with tf.GradientTape() as tape:
-                g_step = self._generator_step(real, condition, True, seeds)
-                g_loss = self.compute_generator_loss(g_step)
-                scaled = self.g_optimizer.scale_loss(_replicas.scale_for_replicas(g_loss))
-            g_finite = ops.logical_and(g_finite, self._apply(self.g_optimizer, tape, scaled, g_vars))
-        return self._update_metrics(_gan_keras.reported(d_loss, d_finite, self.d_optimizer),
-                                    _gan_keras.reported(g_loss, g_finite, self.g_optimizer), d_step, g_step)
-
-    def test_step(self, data):
+    def test_step(self, *args):
         """Losses and D's scores on held-out real data, without updates (``val_*`` in fit)."""
-        real, condition = self._unpack(data)
-        seeds = _replicas.step_seeds(self.seed_generator)
+        if keras.backend.backend() == "jax":
+            return _step_jax.test_step(self, *args)
+        return _step_tf.test_step(self, *args)
+
+    def _evaluate_batch(self, real, condition, seeds):
+        """The body of ``test_step``, the same on every backend: both losses, no update."""
         d_step = self._discriminator_step(real, condition, False, seeds)
         d_loss = self.compute_discriminator_loss(d_step)
         g_step = self._generator_step(real, condition, False, seeds)

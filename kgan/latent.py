@@ -126,7 +126,10 @@ class Stratified(Prior):
 
     def sample(self, batch_size, seed=None):
         seed = _seed_stream(seed)
-        grid = tf.linspace(self.low, self.high, batch_size)  # works for a dynamic batch size
+        if keras.backend.backend() == "tensorflow":
+            grid = tf.linspace(self.low, self.high, batch_size)  # works for a dynamic batch size
+        else:  # JAX: shapes are static inside the jitted step
+            grid = ops.linspace(self.low, self.high, int(batch_size))
         grid = ops.cast(grid, "float32")[:, None]
         if self.dim > 1:
             # Independent random order per column; argsort of uniforms is a permutation.

@@ -21,6 +21,8 @@ import os
 import shutil
 import warnings
 
+import keras
+
 from kgan import _atomic, _keras_private
 from kgan.callbacks._state import training_steps
 from kgan.callbacks.guard import non_finite_variables
@@ -206,17 +208,21 @@ class BackupAndRestore(_keras_private.BackupAndRestoreHooks):
         block = int(model.steps_per_execution or 1)
         self._original_train_function = original
 
-        def skip_or_train(iterator):
+        def skip_or_train(*args):  # (iterator), or (state, iterator) -> (logs, state) on JAX
             if self._to_skip <= 0:
                 self._skipped_call = False
-                return original(iterator)
+                return original(*args)
             for _ in range(min(block, self._to_skip)):
-                next(iterator)
+                next(args[-1])
             self._to_skip -= block
             self._skipped_call = True
             if self._to_skip <= 0:
                 self._uninstall_skip()
-            return {m.name: m.result() for m in model.metrics}
+            if len(args) == 1:
+                return {m.name: m.result() for m in model.metrics}
+            state = args[0]  # JAX: the variables live in the state; the metrics are its last group
+            with keras.StatelessScope(state_mapping=list(zip(model.metrics_variables, state[-1], strict=True))):
+                return {m.name: m.result() for m in model.metrics}, state
 
         model.train_function = skip_or_train
 

@@ -82,10 +82,13 @@ def non_finite_variables(model) -> list[str]:
     cached = _FINITE_CHECKS.get(model)
     if cached is None or cached[0] != key:
         # One traced function for all variables: a per-variable eager check costs ~0.3 ms each.
-        check = tf.function(lambda: tf.stack([tf.reduce_all(tf.math.is_finite(v.value)) for v in variables]),
-                            autograph=False)
+        if keras.backend.backend() == "tensorflow":
+            check = tf.function(lambda: tf.stack([tf.reduce_all(tf.math.is_finite(v.value)) for v in variables]),
+                                autograph=False)
+        else:  # JAX: the values are host-readable arrays already (CPU) or one copy each
+            check = lambda: np.array([np.isfinite(np.asarray(v.value)).all() for v in variables])  # noqa: E731
         cached = _FINITE_CHECKS[model] = (key, check)
-    finite = cached[1]().numpy()
+    finite = keras.ops.convert_to_numpy(cached[1]())
     return [v.path for v, ok in zip(variables, finite, strict=True) if not ok]
 
 
@@ -195,7 +198,10 @@ class DivergenceGuard(TerminateOnNonFinite):
         self._variables = _state_variables(self.model)
         variables = self._variables
         # One traced read of every variable: ~10x cheaper than a .numpy() call per variable.
-        self._read = tf.function(lambda: [tf.identity(v.value) for v in variables], autograph=False)
+        if keras.backend.backend() == "tensorflow":
+            self._read = tf.function(lambda: [tf.identity(v.value) for v in variables], autograph=False)
+        else:  # JAX arrays are immutable: a snapshot holds the values themselves
+            self._read = lambda: [v.value for v in variables]
         self._epoch, self._steps_seen, self._since_snapshot = 0, 0, 0
         self._streak, self._streak_start = 0, None
         self._previous = {}  # metric name -> (total, count) at the last check
@@ -212,7 +218,7 @@ class DivergenceGuard(TerminateOnNonFinite):
     # -------------------------------------------------------------- snapshots
     def _take_snapshot(self, batch) -> bool:
         """Copy every variable if all are finite; False (and nothing copied) otherwise."""
-        values = [value.numpy() for value in self._read()]
+        values = [np.array(keras.ops.convert_to_numpy(value)) for value in self._read()]
         for variable, value in zip(self._variables, values, strict=True):
             if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
                 self._stop("weights", f"the variable {variable.path} holds NaN/inf values", batch)
@@ -255,7 +261,9 @@ class DivergenceGuard(TerminateOnNonFinite):
             self._previous["_batch"] = batch
             return max(0, batch - last)
         # Metric variables are summed across replicas: each step adds one count per replica.
-        count = float(metric.count.numpy()) / self.model.distribute_strategy.num_replicas_in_sync
+        # (One SPMD program on JAX: one count per step.)
+        replicas = self.model.distribute_strategy.num_replicas_in_sync if keras.backend.backend() == "tensorflow" else 1
+        count = float(keras.ops.convert_to_numpy(metric.count)) / replicas
         last = self._previous.get("_count", 0.0)
         self._previous["_count"] = count
         return int(round(count - last)) if count >= last else int(round(count))

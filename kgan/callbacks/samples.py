@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import _atomic, pixels
+from kgan import _atomic, _gan_ema, pixels
 from kgan._checks import positive_int
 
 __all__ = ["GeneratorEMA", "SampleGrid"]
@@ -187,17 +187,7 @@ class GeneratorEMA(keras.callbacks.Callback):
             self.ema_generator.set_weights(generator.get_weights())
             self._seen = int(self.model.g_optimizer.iterations.numpy())
         pairs = list(zip(self.ema_generator.weights, generator.weights, strict=True))
-        trainable = {id(v) for v in generator.trainable_weights}
-
-        @tf.function
-        def update(decay):
-            for ema, live in pairs:
-                if id(live) in trainable:
-                    ema.assign(decay * ema + (1.0 - decay) * live)
-                else:
-                    ema.assign(live)
-
-        self._update = update
+        self._update = _gan_ema.averager(pairs, {id(v) for v in generator.trainable_weights})
 
     def on_train_batch_end(self, batch, logs=None):
         # Count G's optimizer updates, not callback calls: with steps_per_execution = k, Keras
@@ -206,7 +196,7 @@ class GeneratorEMA(keras.callbacks.Callback):
         steps, self._seen = iterations - self._seen, iterations
         if steps <= 0:
             return
-        self._update(tf.constant(0.0 if iterations <= self.start else self.decay ** steps))
+        self._update(0.0 if iterations <= self.start else self.decay ** steps)
 
     def generate(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` samples from the averaged generator, with the GAN's latent prior."""

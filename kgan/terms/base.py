@@ -29,7 +29,7 @@ import keras
 from kgan import _nets
 from kgan._serializable import ConfigObject
 
-__all__ = ["Step", "Term", "DISCRIMINATOR", "GENERATOR"]
+__all__ = ["Step", "Term", "DISCRIMINATOR", "GENERATOR"]  # TermState: the GAN's, not public
 
 DISCRIMINATOR = "discriminator"
 GENERATOR = "generator"
@@ -111,7 +111,8 @@ class Step:
         grads = step.input_gradient(lambda x: step.discriminate(x)["logits"], step.real)
         ```
         """
-        return _nets.input_gradient(fn, x, self.loss_scale)
+        variables = stateful_variables(self.gan) if keras.backend.backend() == "jax" else ()
+        return _nets.input_gradient(fn, x, self.loss_scale, variables)
 
     def run(self, net, inputs, update_state=False):
         """Call any network (a sub-model of D or G, an extractor) in this step's mode.
@@ -124,6 +125,66 @@ class Step:
         ```
         """
         return _nets.run(net, inputs, self.training, update_state)
+
+
+class TermState(keras.layers.Layer):
+    """The GAN's tracked view of its terms' variables (``gan.term_state``), so every trainer sees them.
+
+    Keras' JAX trainer carries only the variables it finds in ``gan.non_trainable_variables``
+    through its stateless step: a term's counter or running average that it does not see keeps
+    its old value (R1's lazy counter stuck at 0). This layer lists the terms' variables among its
+    ``variables`` (hence the GAN's), but not among its ``weights``, so ``get_weights`` is
+    unchanged; and it saves nothing itself: the GAN keeps saving term state with its own
+    variables, so ``.keras`` files keep their layout.
+
+    ```python
+    gan.compile(terms=[kgan.terms.R1Penalty(1.0, interval=4)])
+    gan.term_state.variables       # [r1_penalty's update counter]
+    ```
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.built = True  # no build: Keras' fit must not try to call it
+        self.held = ()
+
+    def hold(self, terms) -> None:
+        """Show these terms' variables (called by ``GAN.compile`` once they are built)."""
+        # A tuple of the terms themselves: not a variable Keras would track (and lock) as ours.
+        object.__setattr__(self, "held", tuple(terms))
+
+    @property
+    def variables(self) -> list:
+        seen, out = set(), []
+        for v in (v for term in self.held for v in term.variables):
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    def save_own_variables(self, store):  # saved by the GAN (kgan._gan_saving), in its own order
+        pass
+
+    def load_own_variables(self, store):
+        pass
+
+
+def stateful_variables(gan) -> list:
+    """Every variable a step may read or assign: the networks', the latent seed, term state, the
+    optimizers' (what JAX's `kgan._nets.input_gradient` carries into its inner scope).
+
+    ```python
+    _nets.input_gradient(fn, x, None, stateful_variables(gan))
+    ```
+    """
+    seen, out = set(), []
+    optimizer = getattr(gan, "optimizer", None)
+    for v in [*gan.variables, *([] if optimizer is None else optimizer.variables),
+              *(v for term in gan.terms for v in term.variables)]:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
 
 
 def warn_if_batch_norm_in_discriminator(term, gan) -> None:

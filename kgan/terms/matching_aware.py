@@ -10,7 +10,6 @@ gan.fit(image_caption_batches, epochs=5)                 # reports matching_awar
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from kgan import _nets
@@ -26,7 +25,7 @@ def mismatched(condition, shift: int = 1):
     With a shuffled batch this pairs every image with a random other caption
     and never with its own (for ``0 < shift < batch``).
     """
-    return tf.nest.map_structure(lambda c: ops.roll(c, shift, axis=0), condition)
+    return keras.tree.map_structure(lambda c: ops.roll(c, shift, axis=0), condition)
 
 
 def fake_part(loss_fn, logits):
