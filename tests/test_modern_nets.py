@@ -190,3 +190,21 @@ def test_gradient_penalties_warn_about_batch_norm_in_the_discriminator(term):
         warnings.simplefilter("always")
         kgan.GAN.dcgan((28, 28, 1), latent_dim=4, width=2, seed=0, spectral_norm=True).compile(terms=[term])
     assert not [w for w in caught if "BatchNormalization" in str(w.message)]
+
+
+def test_kgan_train_dcgan_recipe_modern_adds_diffaugment_and_the_average(tmp_path):
+    from kgan import cli
+
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).integers(0, 256, (32, 28, 28), dtype=np.uint8))
+    for recipe in ("paper", "modern"):
+        out = tmp_path / recipe
+        argv = ["train", "dcgan", "--data", str(tmp_path / "x.npy"), "--epochs", "1", "--batch-size", "16",
+                "--width", "2", "--latent-dim", "4", "--out", str(out), "--quiet", "--recipe", recipe]
+        assert cli.main(argv) == 0
+        gan = kgan.GAN.from_file(out / "gan.keras")
+        augments = [layer for layer in gan.discriminator.layers if isinstance(layer, kgan.layers.DiffAugment)]
+        if recipe == "paper":
+            assert gan.ema is None and not augments
+        else:
+            assert gan.ema.decay == 0.995 and len(augments) == 1 and augments[0].policy == "color,translation,cutout"
+            assert not np.allclose(gan.generate(4, seed=0), gan.generate(4, seed=0, ema=False))  # the average
