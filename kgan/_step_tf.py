@@ -18,38 +18,39 @@ from keras import ops
 from kgan import _gan_keras, _nets, _replicas
 
 
-def apply(optimizer, tape, scaled, variables):
-    """Apply one phase's gradients; returns whether they were all finite.
+def run_phase(optimizer, net, make_step, compute_loss, real, condition, seeds):
+    """One player update under a tape: ``(loss, gradients all finite, the Step)``.
 
-    oneDNN's fused MatMul+BiasAdd+ReLU turns a NaN input into 0 on some CPUs, so a NaN
-    sample or weight can leave the loss finite while the gradients are not (KERAS-NOTES):
-    the logged loss carries this flag, so per-batch NaN checks still see the divergence.
+    The TensorFlow twin of `kgan._step_jax.run_phase`. oneDNN's fused MatMul+BiasAdd+ReLU turns
+    a NaN input into 0 on some CPUs, so a NaN sample or weight can leave the loss finite while
+    the gradients are not (KERAS-NOTES): the logged loss carries the finite flag, so per-batch
+    NaN checks still see the divergence.
     """
+    variables = net.trainable_variables
+    with tf.GradientTape() as tape:
+        step = make_step(real, condition, True, seeds)
+        loss = compute_loss(step)
+        # Per-replica share of the global-batch loss, scaled against float16 underflow inside
+        # the tape (a no-op unless a LossScaleOptimizer, whose apply() unscales the gradients).
+        scaled = optimizer.scale_loss(_replicas.scale_for_replicas(loss))
     grads = tape.gradient(scaled, variables)
     optimizer.apply(grads, variables)
-    return _nets.all_finite(grads)
+    return loss, _nets.all_finite(grads), step
 
 
 def train_step(gan, data):
     """One batch: ``gan.d_steps`` D updates, then ``gan.g_steps`` G updates; returns the logs."""
     real, condition = gan._unpack(data)
     seeds = _replicas.step_seeds(gan.seed_generator)
-    d_vars, g_vars = gan.discriminator.trainable_variables, gan.generator.trainable_variables
     d_finite = g_finite = True  # whether every update of the phase had finite gradients
     for _ in range(gan.d_steps):
-        with tf.GradientTape() as tape:
-            d_step = gan._discriminator_step(real, condition, True, seeds)
-            d_loss = gan.compute_discriminator_loss(d_step)
-            # Per-replica share of the global-batch loss, scaled against float16 underflow inside
-            # the tape (a no-op unless a LossScaleOptimizer, whose apply() unscales the gradients).
-            scaled = gan.d_optimizer.scale_loss(_replicas.scale_for_replicas(d_loss))
-        d_finite = ops.logical_and(d_finite, apply(gan.d_optimizer, tape, scaled, d_vars))
+        d_loss, finite, d_step = run_phase(gan.d_optimizer, gan.discriminator, gan._discriminator_step,
+                                           gan.compute_discriminator_loss, real, condition, seeds)
+        d_finite = ops.logical_and(d_finite, finite)
     for _ in range(gan.g_steps):
-        with tf.GradientTape() as tape:
-            g_step = gan._generator_step(real, condition, True, seeds)
-            g_loss = gan.compute_generator_loss(g_step)
-            scaled = gan.g_optimizer.scale_loss(_replicas.scale_for_replicas(g_loss))
-        g_finite = ops.logical_and(g_finite, apply(gan.g_optimizer, tape, scaled, g_vars))
+        g_loss, finite, g_step = run_phase(gan.g_optimizer, gan.generator, gan._generator_step,
+                                           gan.compute_generator_loss, real, condition, seeds)
+        g_finite = ops.logical_and(g_finite, finite)
     return gan._update_metrics(_gan_keras.reported(d_loss, d_finite, gan.d_optimizer),
                                _gan_keras.reported(g_loss, g_finite, gan.g_optimizer), d_step, g_step)
 
