@@ -7,15 +7,18 @@ belongs to the GAN, not to a callback: its weights are among the GAN's own varia
 and ``gan.generate``, ``kgan sample``, ``kgan evaluate`` and ``kgan export`` draw from it.
 
 ```python
-gan.compile(ema=0.999)        # about the last 1,000 G updates
+gan.compile(ema=0.999)        # about the last 1,000 G updates (the last tenth early in training)
 gan.fit(ds, epochs=20)
 gan.generate(64, seed=0)      # from the average; gan.generate(64, ema=False) for the live G
 ```
 
 The update runs after each training batch (an internal callback `GAN.fit` adds last, after any
 ``BackupAndRestore`` has restored the weights), decaying once per G optimizer update, so
-``steps_per_execution=k`` and ``g_steps=k`` both give ``decay**k`` per block. Training itself
-is unchanged; BatchNormalization statistics are copied, not averaged.
+``steps_per_execution=k`` and ``g_steps=k`` both fold in k updates' decays per block. The decay
+warms up as in ``tf.train.ExponentialMovingAverage`` with ``num_updates``: at G update t it is
+``min(decay, (1 + t) / (10 + t))`` (0.92 at update 100, 0.991 at 1,000), so the average of a
+short run is not mostly the random initial weights. Training itself is unchanged;
+BatchNormalization statistics are copied, not averaged.
 """
 
 from __future__ import annotations
@@ -50,11 +53,29 @@ class GeneratorAverage:
         """The averaged weights, saved among the GAN's own variables."""
         return [ema for ema, _ in self._pairs]
 
-    def update(self, updates: int) -> None:
-        """Fold in the live weights after ``updates`` G optimizer updates: ``decay**updates``."""
+    def update(self, updates: int, done: int = 0) -> None:
+        """Fold in the live weights after ``updates`` more G updates, ``done`` having come before."""
         if self._step is None:
             self._step = averager(self._pairs, self._trainable)
-        self._step(self.decay ** updates)
+        self._step(block_decay(self.decay, done, updates))
+
+
+def warmed_up_decay(decay: float, update: int) -> float:
+    """The decay applied at G update number ``update`` (1, 2, ...): ``min(decay, (1 + t) / (10 + t))``.
+
+    The warm-up of ``tf.train.ExponentialMovingAverage(num_updates=...)``: early on the average
+    spans about the last tenth of training, so a short run's average is not mostly the random
+    initial weights (0.999 alone would keep 37% of them after 1,000 updates).
+    """
+    return min(decay, (1.0 + update) / (10.0 + update))
+
+
+def block_decay(decay: float, done: int, updates: int) -> float:
+    """The factor on the old average after ``updates`` updates that follow ``done`` earlier ones."""
+    factor = 1.0
+    for t in range(done + 1, done + updates + 1):
+        factor *= warmed_up_decay(decay, t)
+    return factor
 
 
 def averager(pairs, trainable):
@@ -113,7 +134,7 @@ class AverageUpdate(keras.callbacks.Callback):
         iterations = int(self.model.g_optimizer.iterations.numpy())
         updates, self._seen = iterations - self._seen, iterations
         if updates > 0:
-            self.average.update(updates)
+            self.average.update(updates, done=iterations - updates)
 
 
 def for_compile(gan, decay):

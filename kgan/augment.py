@@ -66,16 +66,19 @@ def translate(x, shift_y, shift_x):
     """Move each image down by ``shift_y`` and right by ``shift_x`` whole pixels, filling with 0.
 
     ``out[b, i, j] = x[b, i - shift_y[b], j - shift_x[b]]`` where that pixel exists, else 0.
-    A gather, so the gradient reaches every pixel that stays in the picture.
+    Two per-sample 0/1 selection matrices (a row and a column shift) applied by
+    ``einsum``: exact, the gradient reaches every pixel that stays in the
+    picture, and unlike a gather (``take_along_axis``) it also compiles under
+    XLA inside the lazy R1/R2 penalties' conditional.
     """
     height, width = x.shape[1], x.shape[2]
     rows = ops.expand_dims(ops.arange(height, dtype="int32"), 0) - ops.reshape(ops.cast(shift_y, "int32"), (-1, 1))
     cols = ops.expand_dims(ops.arange(width, dtype="int32"), 0) - ops.reshape(ops.cast(shift_x, "int32"), (-1, 1))
-    rows_ok = ops.logical_and(rows >= 0, rows < height)[:, :, None, None]  # (batch, H, 1, 1)
-    cols_ok = ops.logical_and(cols >= 0, cols < width)[:, None, :, None]  # (batch, 1, W, 1)
-    x = ops.take_along_axis(x, ops.clip(rows, 0, height - 1)[:, :, None, None], axis=1)
-    x = ops.take_along_axis(x, ops.clip(cols, 0, width - 1)[:, None, :, None], axis=2)
-    return ops.where(ops.logical_and(rows_ok, cols_ok), x, ops.zeros_like(x))
+    # pick_rows[b, i, h] = 1 where output row i reads input row h; an out-of-picture row matches no h: 0.
+    pick_rows = ops.cast(ops.equal(rows[:, :, None], ops.arange(height, dtype="int32")[None, None, :]), x.dtype)
+    pick_cols = ops.cast(ops.equal(cols[:, :, None], ops.arange(width, dtype="int32")[None, None, :]), x.dtype)
+    x = ops.einsum("bih,bhwc->biwc", pick_rows, x)
+    return ops.einsum("bjw,biwc->bijc", pick_cols, x)
 
 
 def cutout(x, top, left, size_y, size_x):

@@ -16,14 +16,14 @@ def images(n=4, shape=SHAPE, seed=0, low=-1.0):
     return np.random.default_rng(seed).uniform(low, 1.0, (n, *shape)).astype("float32")
 
 
-def tiny_gan(p=1.0, policy="color,translation,cutout", terms=(), seed=0, shape=(8, 8, 1)):
+def tiny_gan(p=1.0, policy="color,translation,cutout", terms=(), seed=0, shape=(8, 8, 1), **compile_kwargs):
     """A small conv GAN on 8x8 images whose D is wrapped by kgan.nets.augmented."""
     keras.utils.set_random_seed(seed)
     x = keras.Input(shape)
     h = keras.layers.Flatten()(keras.layers.Conv2D(4, 3, padding="same", activation="relu")(x))
     d = keras.Model(x, keras.layers.Dense(1)(h), name="d")
     gan = kgan.GAN(generator(shape), kgan.nets.augmented(d, policy=policy, p=p, seed=seed), latent=4, seed=seed)
-    gan.compile(terms=list(terms))
+    gan.compile(terms=list(terms), **compile_kwargs)
     return gan
 
 
@@ -175,6 +175,13 @@ def test_generator_gets_gradient_through_the_augmented_discriminator_in_a_train_
     after = [ops.convert_to_numpy(w) for w in gan.generator.trainable_weights]
     assert all(np.abs(a - b).max() > 0 for a, b in zip(after, before, strict=True))
     assert gan.discriminator.name == "d_augmented" and isinstance(layer_of(gan), kgan.layers.DiffAugment)
+
+
+def test_augmented_discriminator_with_lazy_r1_compiles_with_xla():
+    # Was "InvertPermutation: 0 is duplicated": a gather's gradient inside the lazy penalty's cond.
+    gan = tiny_gan(policy="translation", terms=[kgan.terms.R1Penalty(1.0, interval=2)], jit_compile=True)
+    history = gan.fit(images(32, shape=(8, 8, 1)), batch_size=16, epochs=1, verbose=0)
+    assert history.history["r1_penalty"][0] > 0  # the on-step ran the penalty, under XLA
 
 
 # -- ADA ---------------------------------------------------------------------------------------------

@@ -64,8 +64,9 @@ def test_ema_follows_the_hand_average_of_each_generator_update():
         on_train_batch_end=lambda batch, logs: snapshots.append([w.copy() for w in gan.generator.get_weights()]))
     gan.fit(real_batch(20), batch_size=4, epochs=1, shuffle=False, verbose=0, callbacks=[record])
     assert len(snapshots) == 5 and not np.allclose(snapshots[-1][0], average[0])
-    for weights in snapshots:
-        average = [0.5 * a + 0.5 * w for a, w in zip(average, weights, strict=True)]
+    for t, weights in enumerate(snapshots, start=1):
+        decay = min(0.5, (1 + t) / (10 + t))  # the warm-up: 2/11, 3/12, 4/13, 5/14, 6/15
+        average = [decay * a + (1 - decay) * w for a, w in zip(average, weights, strict=True)]
     for got, want in zip(gan.ema.generator.get_weights(), average, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert not gan.ema.generator.trainable and len(gan.trainable_weights) == len(
@@ -76,13 +77,25 @@ def test_ema_follows_the_hand_average_of_each_generator_update():
 def test_ema_decays_once_per_generator_update(steps_per_execution):
     from conftest import real_batch
 
-    gan = _ema_gan(0.5, g_optimizer=keras.optimizers.SGD(0.0), steps_per_execution=steps_per_execution)
+    gan = _ema_gan(0.9, g_optimizer=keras.optimizers.SGD(0.0), steps_per_execution=steps_per_execution)
     live = [w.copy() for w in gan.generator.get_weights()]  # lr 0: G's weights stay these
     for v in gan.ema.variables:
         v.assign(np.zeros(v.shape, "float32"))  # start the average at 0
-    gan.fit(real_batch(24), batch_size=4, epochs=1, shuffle=False, verbose=0)
-    for averaged, w in zip(gan.ema.generator.get_weights(), live, strict=True):  # six updates from 0
-        np.testing.assert_allclose(averaged, (1.0 - 0.5**6) * w, rtol=1e-6, atol=1e-7)
+    gan.fit(real_batch(24), batch_size=4, epochs=2, shuffle=False, verbose=0)
+    # Twelve updates from 0: the old average keeps prod_t min(0.9, (1+t)/(10+t)); the warm-up
+    # reaches the cap 0.9 at t = 80, so every factor here is the warm-up's.
+    kept = np.prod([(1 + t) / (10 + t) for t in range(1, 13)])
+    for averaged, w in zip(gan.ema.generator.get_weights(), live, strict=True):
+        np.testing.assert_allclose(averaged, (1.0 - kept) * w, rtol=1e-6, atol=1e-7)
+
+
+def test_ema_warm_up_reaches_the_given_decay():
+    from kgan import _gan_ema
+
+    assert _gan_ema.warmed_up_decay(0.999, 1) == 2 / 11
+    assert _gan_ema.warmed_up_decay(0.999, 1000) == 1001 / 1010  # still warming up
+    assert _gan_ema.warmed_up_decay(0.99, 1000) == 0.99  # capped
+    assert _gan_ema.block_decay(0.5, 10, 3) == 0.5**3
 
 
 def test_generate_samples_the_average_unless_told_otherwise(tmp_path):
@@ -192,19 +205,25 @@ def test_gradient_penalties_warn_about_batch_norm_in_the_discriminator(term):
     assert not [w for w in caught if "BatchNormalization" in str(w.message)]
 
 
-def test_kgan_train_dcgan_recipe_modern_adds_diffaugment_and_the_average(tmp_path):
+def test_kgan_train_dcgan_recipe_modern_adds_diffaugment_the_average_and_a_smaller_batch(tmp_path):
+    import json
+
     from kgan import cli
 
-    np.save(tmp_path / "x.npy", np.random.default_rng(0).integers(0, 256, (32, 28, 28), dtype=np.uint8))
-    for recipe in ("paper", "modern"):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8))
+    for recipe, batch in (("paper", 64), ("modern", 32)):
         out = tmp_path / recipe
-        argv = ["train", "dcgan", "--data", str(tmp_path / "x.npy"), "--epochs", "1", "--batch-size", "16",
+        argv = ["train", "dcgan", "--data", str(tmp_path / "x.npy"), "--epochs", "1",
                 "--width", "2", "--latent-dim", "4", "--out", str(out), "--quiet", "--recipe", recipe]
         assert cli.main(argv) == 0
+        assert json.loads((out / "metrics.json").read_text())["batch_size"] == batch  # the recipe's default
         gan = kgan.GAN.from_file(out / "gan.keras")
         augments = [layer for layer in gan.discriminator.layers if isinstance(layer, kgan.layers.DiffAugment)]
         if recipe == "paper":
             assert gan.ema is None and not augments
         else:
-            assert gan.ema.decay == 0.995 and len(augments) == 1 and augments[0].policy == "color,translation,cutout"
+            assert gan.ema.decay == 0.999 and len(augments) == 1 and augments[0].policy == "color,translation,cutout"
+            z = gan.latent.sample(3, seed=keras.random.SeedGenerator(0))  # generator.keras is the average
+            np.testing.assert_allclose(keras.models.load_model(out / "generator.keras")(z), gan.ema.generator(z),
+                                       atol=1e-6)
             assert not np.allclose(gan.generate(4, seed=0), gan.generate(4, seed=0, ema=False))  # the average
