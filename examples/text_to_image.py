@@ -6,8 +6,8 @@ and draws a new one every epoch. Some phrasings are held out from training;
 the end of this script generates images from held-out captions and asks the
 project's Fashion-MNIST classifier whether they show what the caption names.
 
-    python examples/text_to_image.py                  # width 32, 16,000 images, 4 epochs (10-30 min on 2 CPU cores)
-    python examples/text_to_image.py --epochs 10 --limit 60000 --out runs/my-t2i
+    python examples/text_to_image.py                  # width 32, all 60,000 images, 8 epochs (about 20 min on a CPU core)
+    python examples/text_to_image.py --epochs 4 --limit 16000 --out runs/quick-t2i   # 5 minutes, weaker
     python examples/text_to_image.py --smoke          # a tiny run, for the test suite
 
 Writes to --out: t2i.keras (the whole GAN; the vocabulary is inside, so
@@ -27,8 +27,8 @@ from kgan.apps import text_to_image as t2i
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="runs/example-t2i", help="output folder (default runs/example-t2i)")
-    parser.add_argument("--epochs", type=int, default=4, help="passes over the images (default 4)")
-    parser.add_argument("--limit", type=int, default=16_000, help="training images (default 16,000)")
+    parser.add_argument("--epochs", type=int, default=8, help="passes over the images (default 8)")
+    parser.add_argument("--limit", type=int, default=None, help="training images (default all 60,000)")
     parser.add_argument("--smoke", action="store_true", help="tiny networks, 128 images, 1 epoch")
     args = parser.parse_args()
     out = Path(args.out)
@@ -45,7 +45,9 @@ def main():
     # is learnt from the training captions and stored in the networks' TextVectorization layers.
     gan = t2i.build(data.map(lambda images, captions: captions), width=width, encoder="conv", seed=0)
     # + kgan.terms.MatchingAware (GAN-CLS) and kgan.terms.FeatureMatching; interpolation_weight=1.0 adds GAN-INT.
-    t2i.compile(gan)
+    # ema=0.999 keeps an averaged generator, saved with the GAN; generate() samples it (the measured
+    # recipe: held-out-caption accuracy 0.75 against 0.71 for the live generator, docs/text-to-image.md).
+    t2i.compile(gan, ema=0.999)
     gan.fit(data, epochs=epochs, verbose=2, callbacks=[kgan.callbacks.TerminateOnNonFinite()])
     out.mkdir(parents=True, exist_ok=True)
     gan.save(out / "t2i.keras")

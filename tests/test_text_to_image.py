@@ -176,6 +176,29 @@ def test_generate_and_interpolate_shapes_and_determinism(trained):
     np.testing.assert_allclose(row[-1], z_first[1, 0], atol=1e-5)
 
 
+def test_generate_and_interpolate_sample_the_average_and_truncate():
+    keras.utils.set_random_seed(0)
+    gan = t2i.train((_images(), CAPTIONS), epochs=2, batch_size=4, seed=0, verbose=0, ema=0.5, **TINY).gan
+    assert t2i.train((_images(), CAPTIONS), epochs=1, batch_size=4, verbose=0, **TINY).gan.ema.decay == 0.999
+    captions = ["a leather bag", "a long dress"]
+    z = tf.tile(gan.latent.sample(3, seed=keras.random.SeedGenerator(1)), (2, 1))
+    text = tf.constant(np.repeat(captions, 3))
+    for ema, net in ((None, gan.ema.generator), (True, gan.ema.generator), (False, gan.generator)):
+        want = np.asarray(net([z, text], training=False)).reshape(2, 3, 28, 28, 1)
+        np.testing.assert_allclose(t2i.generate(gan, captions, 3, seed=1, ema=ema), want, atol=1e-6)
+    assert not np.allclose(t2i.generate(gan, captions, 3, seed=1), t2i.generate(gan, captions, 3, seed=1, ema=False))
+    # interpolate's ends are the average's images too
+    row = t2i.interpolate(gan, *captions, steps=3, seed=1)
+    np.testing.assert_allclose(row[0], t2i.generate(gan, captions, 1, seed=1)[0, 0], atol=1e-5)
+    # truncation: z from the prior cut at +-t (here a tiny t: every image near G(0, caption))
+    tight = t2i.generate(gan, captions, 3, seed=1, truncation=0.01)
+    at_zero = np.asarray(gan.ema.generator([tf.zeros((2, 4)), tf.constant(captions)], training=False))
+    np.testing.assert_allclose(tight, np.repeat(at_zero[:, None], 3, axis=1), atol=2e-3)
+    with pytest.raises(ValueError, match="ema=False"):
+        t2i.generate(t2i.train((_images(), CAPTIONS), epochs=1, batch_size=4, verbose=0, ema=None, **TINY).gan,
+                     captions, 1, ema=True)
+
+
 def test_out_of_vocabulary_captions(trained):
     with pytest.warns(UserWarning, match=re.escape("unknown words ['shiny']")):
         images = t2i.generate(trained.gan, ["a shiny leather bag"], 2, seed=0)

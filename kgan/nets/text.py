@@ -33,6 +33,7 @@ from kgan._nets import DISCRIMINATOR_BODY, GENERATOR_BODY, TEXT_ENCODER  # noqa:
 from kgan.nets import dcgan as dcgan_nets
 
 __all__ = [
+    "DISCRIMINATOR_HEADS",
     "ENCODER_KINDS",
     "matching_aware_discriminator",
     "text_conditional_generator",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 ENCODER_KINDS = ("gru", "conv")
+DISCRIMINATOR_HEADS = ("concat", "projection")
 VECTORIZER = "text_vectorizer"
 _RESERVED = ("", "[UNK]")  # TextVectorization's padding and out-of-vocabulary tokens
 
@@ -160,17 +162,28 @@ def text_conditional_generator(image_shape, vocabulary, latent_dim: int = 100, w
 
 def matching_aware_discriminator(image_shape, vocabulary, width: int = 64, *, text_dim: int = 64,
                                  embedding_dim: int = 32, units: int = 64, kind: str = "gru",
-                                 sequence_length: int = 16, seed: int | None = None,
+                                 sequence_length: int = 16, seed: int | None = None, head: str = "concat",
+                                 joint_dim: int | None = None,
                                  name: str = "matching_aware_discriminator") -> keras.Model:
     """D: ``[images, captions (n,) strings]`` -> ``{"logits": (n, 1), "features": (n, k)}``.
 
-    DCGAN convolutions bring the image to a 7x7 (28x28 input) or 4x4 map;
-    the text embedding is replicated over that map and concatenated along
-    the channels, then a 1x1 convolution mixes image and text (Reed et al.) and
-    one logit scores "real image that matches its caption". Trained with
-    `kgan.terms.MatchingAware`, it also learns to reject real images paired
-    with the wrong caption.
+    DCGAN convolutions bring the image to a 7x7 (28x28 input) or 4x4 map.
+    ``head="concat"`` (Reed et al.): the text embedding is replicated over that
+    map and concatenated along the channels, a 1x1 convolution mixes image and
+    text, and one logit scores "real image that matches its caption".
+    ``head="projection"`` (Miyato & Koyama 2018): the logit is
+    ``w . phi(x) + <V t, phi(x)>``, an unconditional score plus the inner
+    product of the image features with a projection of the text (the
+    conditioning of SN-GAN and BigGAN's discriminators).
+    Trained with `kgan.terms.MatchingAware`, either learns to reject real
+    images paired with the wrong caption.
+
+    ``joint_dim=k`` adds two outputs for `kgan.terms.ContrastiveMatching`:
+    ``"image_embedding"`` (a linear map of the image features) and
+    ``"text_embedding"`` (a linear map of the caption's embedding), both ``(n, k)``.
     """
+    if head not in DISCRIMINATOR_HEADS:
+        raise ValueError(f"head must be one of {DISCRIMINATOR_HEADS}, got {head!r}.")
     encoder = text_encoder(vocabulary, sequence_length=sequence_length, embedding_dim=embedding_dim, units=units,
                            text_dim=text_dim, kind=kind, seed=None if seed is None else seed + 500)
     d_seed = None if seed is None else seed + 1000
@@ -180,6 +193,15 @@ def matching_aware_discriminator(image_shape, vocabulary, width: int = 64, *, te
     images, t = keras.Input(tuple(int(d) for d in image_shape), name="image"), keras.Input((int(text_dim),), name="text")
     feature_map = image_trunk(images)
     size, channels = int(feature_map.shape[1]), int(feature_map.shape[-1])
+    if head == "projection":
+        features = keras.layers.Flatten(name="features")(feature_map)
+        unconditional = keras.layers.Dense(1, kernel_initializer=_init(d_seed, 51), name="unconditional")(features)
+        projected = keras.layers.Dense(features.shape[-1], use_bias=False, kernel_initializer=_init(d_seed, 52),
+                                       name="text_projection")(t)
+        matching = keras.layers.Dot(axes=1, name="text_match")([features, projected])
+        logits = keras.layers.Add(dtype="float32", name="logits")([unconditional, matching])
+        outputs = {"logits": logits, "features": features, **_joint(features, t, joint_dim, d_seed)}
+        return _with_encoder(keras.Model([images, t], outputs, name=DISCRIMINATOR_BODY), encoder, image_shape, name)
     tiled = keras.layers.UpSampling2D(size, name="tile_text")(keras.layers.Reshape((1, 1, int(text_dim)))(t))
     x = keras.layers.Concatenate(name="image_and_text")([feature_map, tiled])
     x = keras.layers.Conv2D(channels, 1, use_bias=False, kernel_initializer=_init(d_seed, 50), name="joint")(x)
@@ -187,7 +209,24 @@ def matching_aware_discriminator(image_shape, vocabulary, width: int = 64, *, te
     x = keras.layers.LeakyReLU(negative_slope=0.2, name="joint_act")(x)
     features = keras.layers.Flatten(name="features")(x)
     logits = keras.layers.Dense(1, kernel_initializer=_init(d_seed, 51), dtype="float32", name="logits")(features)
-    body = keras.Model([images, t], {"logits": logits, "features": features}, name=DISCRIMINATOR_BODY)
-    images_in = keras.Input(tuple(int(d) for d in image_shape), name="image")
+    outputs = {"logits": logits, "features": features, **_joint(features, t, joint_dim, d_seed)}
+    return _with_encoder(keras.Model([images, t], outputs, name=DISCRIMINATOR_BODY), encoder, image_shape, name)
+
+
+def _joint(features, t, joint_dim, seed):
+    """The image and text embeddings `kgan.terms.ContrastiveMatching` compares ({} for None)."""
+    if joint_dim is None:
+        return {}
+    if int(joint_dim) < 1:
+        raise ValueError(f"joint_dim must be >= 1 (or None), got {joint_dim}.")
+    image = keras.layers.Dense(int(joint_dim), kernel_initializer=_init(seed, 60), dtype="float32",
+                               name="image_embedding")(features)
+    text = keras.layers.Dense(int(joint_dim), kernel_initializer=_init(seed, 61), dtype="float32",
+                              name="text_embedding")(t)
+    return {"image_embedding": image, "text_embedding": text}
+
+
+def _with_encoder(body, encoder, image_shape, name):
+    images = keras.Input(tuple(int(d) for d in image_shape), name="image")
     captions = keras.Input((), dtype="string", name="caption")
-    return keras.Model([images_in, captions], body([images_in, encoder(captions)]), name=name)
+    return keras.Model([images, captions], body([images, encoder(captions)]), name=name)

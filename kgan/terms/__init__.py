@@ -11,6 +11,7 @@ Write your own by subclassing `Term`; see `kgan.terms.base`.
 from kgan.terms.adaptive_augmentation import AdaptiveAugmentation
 from kgan.terms.base import DISCRIMINATOR, GENERATOR, Step, Term, get
 from kgan.terms.content import ContentLoss
+from kgan.terms.contrastive import ContrastiveMatching
 from kgan.terms.feature_matching import FeatureMatching
 from kgan.terms.gradient_penalty import GradientPenalty
 from kgan.terms.historical_averaging import HistoricalAveraging
@@ -20,4 +21,4 @@ from kgan.terms.mutual_information import MutualInformation
 from kgan.terms.supervised import SupervisedClassification
 from kgan.terms.zero_centred import R1Penalty, R2Penalty
 
-__all__ = ["AdaptiveAugmentation", "DISCRIMINATOR", "GENERATOR", "ContentLoss", "FeatureMatching", "GradientPenalty", "HistoricalAveraging", "MutualInformation", "Step", "SupervisedClassification", "Term", "get", "MatchingAware", "TextInterpolation", "R1Penalty", "R2Penalty", "LeCam"]
+__all__ = ["AdaptiveAugmentation", "DISCRIMINATOR", "GENERATOR", "ContentLoss", "ContrastiveMatching", "FeatureMatching", "GradientPenalty", "HistoricalAveraging", "MutualInformation", "Step", "SupervisedClassification", "Term", "get", "MatchingAware", "TextInterpolation", "R1Penalty", "R2Penalty", "LeCam"]
