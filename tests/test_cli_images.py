@@ -101,7 +101,21 @@ def test_train_infogan_and_sample_with_fixed_codes(tmp_path):
                      "--out", str(out)]) == 0
     assert (out / "traversal_cat0.png").exists() and (out / "gan.keras").exists()
     metrics = json.loads((out / "metrics.json").read_text())
-    assert "mutual_information_g" in metrics["final"]
+    assert "mutual_information_g" in metrics["final"] and metrics["recipe"] == "modern"
+    # The default recipe puts DiffAugment in front of D and Q (docs/infogan.md); --recipe paper does not.
+    import keras
+
+    import kgan
+
+    def augments(path):
+        return [layer for layer in keras.models.load_model(path).discriminator._flatten_layers()
+                if isinstance(layer, kgan.layers.DiffAugment)]
+
+    assert len(augments(out / "gan.keras")) == 1
+    assert cli.main(["train", "infogan", "--data", str(tmp_path / "x.npy"), "--epochs", "1", "--batch-size", "16",
+                     "--width", "2", "--noise", "4", "--categorical", "3", "--continuous", "1", "--quiet",
+                     "--recipe", "paper", "--out", str(tmp_path / "paper")]) == 0
+    assert augments(tmp_path / "paper" / "gan.keras") == []
     assert cli.main(["sample", str(out / "gan.keras"), "--n", "3", "--code", "cat0=2", "--code", "cont0=-1.5",
                      "--npy", str(tmp_path / "a.npy")]) == 0
     assert cli.main(["sample", str(out / "gan.keras"), "--n", "3", "--code", "cat0=2", "--code", "cont0=1.5",

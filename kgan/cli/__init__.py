@@ -6,11 +6,11 @@
                            [--strategy default|mirrored|multi-worker] [--cpu-devices N] [--deterministic]
     kgan train dcgan [--data fashion_mnist] [--epochs N] [--batch-size B] [--loss NAME] [--seed K]
                      [--latent-dim D] [--width W] [--image-size 28|32|64] [--limit N] [--out DIR]
-                     [--json] [--quiet] [--no-guard] [--backup-every STEPS] [--restart]
+                     [--recipe modern|paper] [--json] [--quiet] [--no-guard] [--backup-every STEPS] [--restart]
                      [--strategy default|mirrored|multi-worker] [--cpu-devices N] [--deterministic]
                      (an interrupted run resumes from DIR/backup unless --restart)
     kgan train infogan [the dcgan flags except --latent-dim] [--noise N] [--categorical K ...]
-                       [--continuous C] [--continuous-weight W] [--network mlp|dcgan]
+                       [--continuous C] [--continuous-weight W] [--network mlp|dcgan] [--recipe modern|paper]
     kgan sample MODEL [--n 64] [--out grid.png] [--npy images.npy] [--cols C] [--seed K]
                       [--latent uniform|normal] [--code cat0=3]
     kgan evaluate MODEL [--data fashion_mnist] [--n 10000] [--seed K] [--latent uniform|normal] [--json]
