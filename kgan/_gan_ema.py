@@ -17,8 +17,10 @@ The update runs after each training batch (an internal callback `GAN.fit` adds l
 ``steps_per_execution=k`` and ``g_steps=k`` both fold in k updates' decays per block. The decay
 warms up as in ``tf.train.ExponentialMovingAverage`` with ``num_updates``: at G update t it is
 ``min(decay, (1 + t) / (10 + t))`` (0.92 at update 100, 0.991 at 1,000), so the average of a
-short run is not mostly the random initial weights. Training itself is unchanged;
-BatchNormalization statistics are copied, not averaged.
+short run is not mostly the random initial weights. Training itself is unchanged.
+BatchNormalization statistics are copied at each update, and at the end of each ``fit``
+re-estimated for the average's own weights (standing statistics, `kgan.nets.standing_statistics`)
+when G takes latent vectors alone.
 """
 
 from __future__ import annotations
@@ -52,6 +54,23 @@ class GeneratorAverage:
     def variables(self) -> list:
         """The averaged weights, saved among the GAN's own variables."""
         return [ema for ema, _ in self._pairs]
+
+    def standing_statistics(self, latent, batches: int = 16, batch_size: int = 256, seed: int = 0) -> int:
+        """Re-estimate the average's BatchNormalization statistics for its own weights (BigGAN).
+
+        ``batches`` draws of ``batch_size`` latent vectors from ``latent`` (a fixed ``seed``, so
+        the result does not depend on the GAN's draws). Only for generators that take latent
+        vectors alone; a conditional one needs its conditions:
+        ``kgan.nets.standing_statistics(gan.ema.generator, [[z, c], ...])``. Returns the number of
+        layers re-estimated (0 for none, or a conditional generator).
+        """
+        from kgan import _nets
+        from kgan.nets.batch_norm import batch_norm_layers, standing_statistics
+
+        if _nets.input_count(self.generator) != 1 or not batch_norm_layers(self.generator):
+            return 0
+        draws = keras.random.SeedGenerator(seed)
+        return standing_statistics(self.generator, (latent.sample(batch_size, seed=draws) for _ in range(batches)))
 
     def update(self, updates: int, done: int = 0) -> None:
         """Fold in the live weights after ``updates`` more G updates, ``done`` having come before."""
@@ -135,6 +154,12 @@ class AverageUpdate(keras.callbacks.Callback):
         updates, self._seen = iterations - self._seen, iterations
         if updates > 0:
             self.average.update(updates, done=iterations - updates)
+
+    def on_train_end(self, logs=None):
+        # Each update copied the live G's BatchNorm statistics, measured on other weights: sample
+        # the average with statistics of its own (measured: FD 85.8 -> 57.0 after one epoch on
+        # 6,000 Fashion-MNIST images; no change once training has settled, docs/modern-stack.md).
+        self.average.standing_statistics(self.model.latent)
 
 
 def for_compile(gan, decay):
