@@ -2,42 +2,29 @@
 
     taskset -c 1 python benchmarks/modern_recipes.py --smoke            # every config, tiny, < 60 s
     taskset -c 1 python benchmarks/modern_recipes.py --part tune        # rel_r1r2: gamma and lazy interval, 10% data
-    taskset -c 1 python benchmarks/modern_recipes.py --part full        # 8 configs, 60,000 images, epochs 1, 2, 5 (paper 10)
+    taskset -c 1 python benchmarks/modern_recipes.py --part full        # every config, 60,000 images, epochs 1, 2, 5 (paper 10)
     taskset -c 1 python benchmarks/modern_recipes.py --part small       # the same on 10% of the data (limit 6,000)
     taskset -c 1 python benchmarks/modern_recipes.py --part seeds --configs rel_r1r2_aug,paper   # seed 1 as well
-    python benchmarks/modern_recipes.py --part figure                   # paper@10 vs best modern@2 sample grids
-    python benchmarks/modern_recipes.py --part table                    # print the tables from the JSON
-    python benchmarks/modern_recipes.py --part markdown                 # ... as the docs' Markdown tables
+    python benchmarks/modern_recipes.py --part figure                   # paper@10 vs modern@8 sample grids
+    python benchmarks/modern_recipes.py --part table | markdown         # the tables from the JSON (text | docs)
 
-Configs (same generator, prior, width, batch 64 and seeds everywhere; the DCGAN preset's G and
-its Uniform(100, -1, 1) code):
+Configs (the DCGAN preset's G and Uniform(100, -1, 1) code, same width, batch 64 and seeds):
+``paper``: ``kgan.GAN.dcgan(...)``, ``compile()``'s defaults (non-saturating, Adam(2e-4, 0.5) x2,
+BN in D). ``wgan_gp``: ``loss="wasserstein"``, ``GradientPenalty(10)``, a BN-free DCGAN D (built
+here), Adam(1e-4, 0, 0.9), ``d_steps`` 1 (``wgan_gp:d_steps=5`` for the paper's). ``hinge_sn``:
+``dcgan(..., spectral_norm=True)``, ``loss="hinge"``, Adam(2e-4, 0.5, 0.999) (SN-GAN's setting C).
+``rel_r1r2``: ``loss="relativistic"``, ``R1Penalty`` + ``R2Penalty`` (gamma 1.0 every 16 D updates,
+from ``--part tune``; ``rel_r1r2:gamma=..:interval=..``), the BN-free D, Adam(2e-4, 0, 0.99).
+``<config>_aug``: D inside ``kgan.nets.augmented(D, "color,translation,cutout")`` (DiffAugment).
+``modern`` (``kgan train dcgan``'s default): ``paper_aug`` with batch 32 and ``ema=0.999``.
 
-- ``paper``: ``kgan.GAN.dcgan(...)`` and ``compile()``'s defaults: non-saturating loss,
-  Adam(2e-4, beta_1=0.5) for both nets, batch norm in D.
-- ``wgan_gp``: ``loss="wasserstein"``, ``GradientPenalty(10)``, a BN-free copy of the DCGAN D
-  (built here: kgan.nets.dcgan_discriminator drops BN only together with spectral norm),
-  Adam(1e-4, beta_1=0, beta_2=0.9) as in Gulrajani et al.; ``d_steps`` set by ``--wgan-d-steps``
-  (kgan's D steps reuse the batch).
-- ``hinge_sn``: ``kgan.GAN.dcgan(..., spectral_norm=True)`` (no BN in D), ``loss="hinge"``,
-  Adam(2e-4, beta_1=0.5, beta_2=0.999), n_dis=1: SN-GAN's setting C (Miyato et al. 2018).
-- ``rel_r1r2``: ``loss="relativistic"``, ``R1Penalty(gamma)`` + ``R2Penalty(gamma)`` every
-  ``interval`` D updates (gamma 1.0, interval 16: chosen by ``--part tune``), the BN-free D,
-  Adam(2e-4, beta_1=0, beta_2=0.99) (R3GAN's betas).
-- ``<config>_aug``: the same with ``kgan.nets.augmented(D, "color,translation,cutout")`` (DiffAugment).
-- ``modern``: ``kgan train dcgan --recipe modern``: ``paper_aug`` with batch 32 instead of 64
-  and ``ema=0.999`` (with its warm-up) whatever the data size.
-
-Every run is compiled with ``ema=`` (see ``ema_decay``) and each checkpoint is evaluated twice:
-the live G (``generate(ema=False)``) and the average (the default). Metrics: Fréchet distance
-and KID (mean ± std over subsets) on the project classifier's 128-d features, n generated
-(latent seed 123) vs the first n real test images (default n = 5,000). Seconds per epoch count
-training only (evaluation and saving excluded); the first epoch of each process includes tracing
-and is left out of the steady figure when later epochs exist. Wall and CPU (process) seconds are
-both recorded; on a shared machine the CPU figure is the steadier one. XLA is off unless ``--jit``.
-
-Resumable: each (config, data, seed, epoch) row is appended to the JSON as soon as it is measured
-(atomically), and the model is saved under runs/bench-modern-recipes/; a rerun skips done rows and
-continues a run from its last saved checkpoint.
+Each checkpoint is scored twice, live G and the average (``ema_decay``): FD and KID (mean ± std
+over subsets) on the project classifier's 128-d features, n generated (latent seed 123) vs the
+first n test images (n = 5,000). Seconds per epoch count training only; a process's first epoch
+(tracing) is left out when later ones exist; wall and CPU seconds are both kept (CPU is the
+steadier on a shared machine). XLA is off unless ``--jit``. Resumable: each row is written to the
+JSON as it is measured and the model saved under runs/bench-modern-recipes/; a rerun skips done
+rows and continues from the last checkpoint.
 """
 
 from __future__ import annotations
@@ -82,7 +69,6 @@ def _setup_threads():
     return cores
 
 
-# --------------------------------------------------------------------------------------------
 # results file: {"settings", "machine", "reference", "rows": [...]}, rewritten atomically
 
 
@@ -102,7 +88,6 @@ def _row_key(row) -> tuple:
     return (row["config"], row["options"], row["limit"], row["seed"], row["width"], row["epoch"])
 
 
-# --------------------------------------------------------------------------------------------
 # networks and recipes
 
 
@@ -196,7 +181,6 @@ def build(name, options, width, seed, ema, jit=False):
     return gan
 
 
-# --------------------------------------------------------------------------------------------
 # evaluation
 
 
@@ -241,7 +225,6 @@ class Evaluator:
         return out
 
 
-# --------------------------------------------------------------------------------------------
 # training
 
 
@@ -333,7 +316,6 @@ def run_one(args, results, path, evaluator, name, options, limit, seed, epochs):
     return results
 
 
-# --------------------------------------------------------------------------------------------
 # tables
 
 
@@ -414,7 +396,6 @@ def markdown_tables(path: Path):
             lines(others, base)
 
 
-# --------------------------------------------------------------------------------------------
 # parts
 
 

@@ -38,6 +38,8 @@ BACKEND_NEUTRAL = {
     "test_backends.py": {},
     "test_gan.py": {
         "test_train_step_matches_hand_computed_alternating_sgd_updates": _TAPE,
+    },
+    "test_gradient_penalty.py": {
         "test_gradient_penalty_stays_differentiable_where_the_gradient_is_zero": _TAPE,
     },
     "test_engine_seam.py": {
