@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import keras
 
+from kgan import _nets
+from kgan.nets import batch_norm
+
 
 class GeneratorAverage:
     """The EMA copy of a generator (``gan.ema``); ``generator`` is the averaged model."""
@@ -64,13 +67,10 @@ class GeneratorAverage:
         ``kgan.nets.standing_statistics(gan.ema.generator, [[z, c], ...])``. Returns the number of
         layers re-estimated (0 for none, or a conditional generator).
         """
-        from kgan import _nets
-        from kgan.nets.batch_norm import batch_norm_layers, standing_statistics
-
-        if _nets.input_count(self.generator) != 1 or not batch_norm_layers(self.generator):
+        if _nets.input_count(self.generator) != 1 or not batch_norm.batch_norm_layers(self.generator):
             return 0
         draws = keras.random.SeedGenerator(seed)
-        return standing_statistics(self.generator, (latent.sample(batch_size, seed=draws) for _ in range(batches)))
+        return batch_norm.standing_statistics(self.generator, (latent.sample(batch_size, seed=draws) for _ in range(batches)))
 
     def update(self, updates: int, done: int = 0) -> None:
         """Fold in the live weights after ``updates`` more G updates, ``done`` having come before."""

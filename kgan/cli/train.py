@@ -219,17 +219,15 @@ def _build(kind, image_shape, args):
 
     if kind == "dcgan":
         gan = kgan.GAN.dcgan(image_shape, latent_dim=args.latent_dim, width=args.width, seed=args.seed)
-        if args.recipe == "modern":  # the Python equivalent is these lines (docs/modern-stack.md)
-            augmented = kgan.nets.augmented(gan.discriminator, seed=args.seed)
-            gan = kgan.GAN(gan.generator, augmented, latent=gan.latent, seed=args.seed, name="dcgan", recipe="dcgan")
-        gan.compile(loss=args.loss, ema=0.999 if args.recipe == "modern" else None)
     else:
         gan = kgan.GAN.infogan(image_shape, noise=args.noise, categorical=args.categorical,
                                continuous=args.continuous, width=args.width, seed=args.seed, network=args.network)
-        if args.recipe == "modern":  # the Python equivalent is these lines (docs/infogan.md)
-            augmented = kgan.nets.augmented(gan.discriminator, seed=args.seed)
-            gan = kgan.GAN(gan.generator, augmented, latent=gan.latent, seed=args.seed, name="infogan",
-                           recipe="infogan")
+    if args.recipe == "modern":  # DiffAugment in front of D (and Q): the Python equivalent is these lines
+        augmented = kgan.nets.augmented(gan.discriminator, seed=args.seed)  # (docs/modern-stack.md, docs/infogan.md)
+        gan = kgan.GAN(gan.generator, augmented, latent=gan.latent, seed=args.seed, name=kind, recipe=kind)
+    if kind == "dcgan":
+        gan.compile(loss=args.loss, ema=0.999 if args.recipe == "modern" else None)
+    else:
         # No optimizers: the preset's recipe, the InfoGAN paper's rates (G, with Q's signal to
         # follow, learns faster than D).
         gan.compile(loss=args.loss, terms=[kgan.terms.MutualInformation(gan.latent, continuous_weight=args.continuous_weight)])
@@ -240,7 +238,7 @@ def _train_images(args, kind) -> int:
     import keras
 
     import kgan
-    from kgan import pixels
+    from kgan import _gan_ema, pixels
 
     out = Path(args.out)
     _mkdir(out)
@@ -275,8 +273,6 @@ def _train_images(args, kind) -> int:
         return fail(f"training diverged: {len(bad)} variable(s) hold NaN/inf; no model was saved. Lower the "
                     "learning rate, try --loss least_squares or another --seed, and keep the guard on.")
     try:  # atomic saves: a kill or a full disk leaves the previous files whole
-        from kgan import _gan_ema
-
         # The generator to sample: the average when the recipe keeps one (what gan.generate uses too).
         _atomic.save_model(_gan_ema.sampling_generator(gan), out / "generator.keras")
         gan.save(out / "gan.keras")
